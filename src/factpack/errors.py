@@ -1,0 +1,42 @@
+"""Error records: the one shape every validation layer reports problems in.
+
+Codes are frictionless-py's where one exists; layer-3 domain rules use
+``rule-error`` with a ``rule`` name. Row numbers follow frictionless (header row
+is 1); ``line`` is the physical line in the file where that row starts.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class ErrorRecord(BaseModel):
+    """One problem found in one place."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str
+    message: str
+    resource: str | None = None
+    path: str | None = None  # file, relative to the repository (or the descriptor's folder)
+    row: int | None = None
+    line: int | None = None
+    field: str | None = None
+    field_number: int | None = None
+    value: str | None = None
+    rule: str | None = None
+
+    def key(self) -> tuple:
+        """Sort key: file order first, so reports read top to bottom."""
+        return (
+            self.path or "",
+            self.resource or "",
+            self.row or 0,
+            self.field_number or 0,
+            self.code,
+            self.field or "",
+        )
+
+
+class FactpackError(Exception):
+    """Unusable input or usage (exit code 2): a message for the user, never a traceback."""
