@@ -1,0 +1,31 @@
+# factpack — `make build` then `make test` on a fresh clone. `make` lists the targets.
+PY      := .venv/bin/python
+UV      := .venv/bin/uv
+export PYTHONHASHSEED := 0
+
+.DEFAULT_GOAL := help
+.PHONY: help build validate test lint bench publish clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+.venv/.synced: pyproject.toml uv.lock
+	@test -x $(UV) || (python3 -m venv .venv && .venv/bin/pip install -q uv==0.13.8)
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+build: .venv/.synced ## create .venv from the lock file if missing, validate and build every dataset
+	$(PY) -m factpack validate --release
+	$(PY) -m factpack build
+
+validate: .venv/.synced ## validate every dataset
+	$(PY) -m factpack validate
+
+test: .venv/.synced ## run the test suite
+	$(PY) -m pytest -q
+
+lint: .venv/.synced ## ruff
+	.venv/bin/ruff check src tests
+
+clean: ## remove build outputs
+	rm -rf build

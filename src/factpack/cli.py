@@ -1,0 +1,101 @@
+"""Command line: ``factpack validate|build|diff|publish|fetch`` (typer).
+
+Exit codes: 0 valid / done, 1 invalid / different, 2 unusable input or usage.
+Errors are messages, never tracebacks (set FACTPACK_DEBUG=1 to see one).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from . import report as output
+from .errors import FactpackError
+from .descriptors import dataset_dirs, repo_root
+from .validate import validate_target
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Publish hand-checked records as versioned, validated data packages.")
+err = Console(stderr=True)
+
+
+@app.callback()
+def _group() -> None:
+    """factpack: validate, build, diff, publish and fetch Frictionless data packages."""
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+@app.command()
+def validate(
+    targets: Annotated[list[str] | None, typer.Argument(
+        help="Dataset folders or names, or datapackage.json/.yaml files; none = every dataset")
+    ] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format")] = Format.text,
+    max_errors: Annotated[int, typer.Option(help="List at most this many errors per package "
+                                                 "(counts stay exact)")] = 1000,
+    release: Annotated[bool, typer.Option(help="Also apply release rules (no draft rows)")] = False,
+) -> None:
+    """Validate datasets or data packages: metadata, tables, and factpack's rules."""
+    root = repo_root()
+    chosen = targets or [str(p) for p in dataset_dirs(root)]
+    if not chosen:
+        raise FactpackError(f"no datasets under {root / 'datasets'} and no target given")
+    reports = [validate_target(t, root, release=release) for t in chosen]
+    if format is Format.json:
+        output.write_json(reports, max_errors)
+    elif format is Format.github:
+        output.write_github(reports, max_errors)
+    else:
+        output.write_text(reports, max_errors)
+    raise typer.Exit(0 if all(r.valid for r in reports) else 1)
+
+
+# Commands that live in their own modules, each exposing a typer-annotated ``cli`` function.
+for _name in ("build", "diff", "publish", "fetch"):
+    try:
+        _mod = importlib.import_module(f".{_name}", __package__)
+    except ModuleNotFoundError as _exc:
+        if _exc.name != f"{__package__}.{_name}":
+            raise
+        continue
+    if hasattr(_mod, "cli"):
+        app.command(_name)(_mod.cli)
+
+
+def main() -> None:
+    """Entry point: run the app, turning every failure into a one-line message and exit 2."""
+    try:
+        code = app(standalone_mode=False)  # returns the exit code rather than raising
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except (FactpackError, OSError) as exc:
+        err.print(f"[red]factpack:[/red] {exc}")
+        sys.exit(2)
+    except Exception as exc:  # noqa: BLE001 - a user never sees a traceback
+        if os.environ.get("FACTPACK_DEBUG"):
+            raise
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(2)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(2)
+        err.print(f"[red]factpack: internal error:[/red] {type(exc).__name__}: {exc} "
+                  "(please report it; FACTPACK_DEBUG=1 shows the traceback)")
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)
+
+

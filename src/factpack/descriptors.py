@@ -1,0 +1,356 @@
+"""Descriptors: resolve a validation target into descriptor models and safe file paths (layer 1).
+
+A target is a dataset folder (``datasets/<name>``), a dataset name, or any
+``datapackage.json``/``.yaml`` (Data Package v1 or v2). Every descriptor is
+parsed into the pydantic models of :mod:`factpack.models`; problems become
+error records (``package-error``, ``schema-error``, ``source-error``) that name
+the file and, for YAML/JSON, the line of the offending property.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import ErrorRecord, FactpackError
+from .models import DatasetMeta, Dialect, Package, Resource, Schema, unknown_properties
+
+SUPPORTED_FORMATS = {"csv", "tsv", None}
+
+
+@dataclass
+class LoadedResource:
+    """One tabular resource, ready for layer 2."""
+
+    name: str
+    path: Path  # absolute, resolved, checked to stay inside the root
+    relpath: str  # as shown in error records
+    schema: Schema
+    dialect: Dialect
+    encoding: str = "utf-8"
+    descriptor: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class LoadedPackage:
+    """A package (or dataset) after layer 1: models, resources and the errors found so far."""
+
+    name: str
+    kind: str  # "dataset" or "package"
+    root: Path  # paths may not leave this folder
+    descriptor_path: str
+    package: Package | None = None
+    meta: DatasetMeta | None = None
+    resources: list[LoadedResource] = field(default_factory=list)
+    errors: list[ErrorRecord] = field(default_factory=list)
+    schemas: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def repo_root(start: Path | None = None) -> Path:
+    """The repository: the nearest folder upwards holding ``datasets/`` or ``pyproject.toml``."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "datasets").is_dir() or (folder / "pyproject.toml").is_file():
+            return folder
+    return here
+
+
+def dataset_dirs(root: Path) -> list[Path]:
+    """Every dataset folder under ``datasets/``, sorted by name."""
+    return sorted(p.parent for p in (root / "datasets").glob("*/dataset.yaml"))
+
+
+def load_target(target: str | Path, root: Path) -> LoadedPackage:
+    """Resolve a target (dataset folder or name, or a package descriptor) and load it."""
+    p = Path(target)
+    if not p.exists() and (root / "datasets" / str(target) / "dataset.yaml").is_file():
+        p = root / "datasets" / str(target)
+    if p.is_dir():
+        if (p / "dataset.yaml").is_file():
+            return load_dataset(p, root)
+        for name in ("datapackage.json", "datapackage.yaml", "datapackage.yml"):
+            if (p / name).is_file():
+                return load_package(p / name)
+        raise FactpackError(f"{target}: no dataset.yaml or datapackage.json in this folder")
+    if p.is_file():
+        return load_package(p)
+    raise FactpackError(f"{target}: no such dataset, folder or descriptor")
+
+
+def rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def read_descriptor(path: Path) -> tuple[Any, dict[tuple, int]]:
+    """Parse JSON or YAML; return the data and a map from key paths to 1-based line numbers."""
+    text = path.read_text(encoding="utf-8")
+    node = yaml.compose(text, Loader=yaml.SafeLoader)  # JSON is YAML: one parser, line numbers
+    data = yaml.safe_load(text) if node is not None else None
+    return data, _lines(node)
+
+
+def _lines(node: Any, prefix: tuple = ()) -> dict[tuple, int]:
+    out: dict[tuple, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key = prefix + (k.value,)
+            out[key] = k.start_mark.line + 1
+            out.update(_lines(v, key))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            out[prefix + (i,)] = v.start_mark.line + 1
+            out.update(_lines(v, prefix + (i,)))
+    return out
+
+
+def _line_for(lines: dict[tuple, int], loc: tuple) -> int | None:
+    while loc:
+        if loc in lines:
+            return lines[loc]
+        loc = loc[:-1]
+    return None
+
+
+def parse_model(
+    model: type[BaseModel], data: Any, code: str, relpath: str, lines: dict[tuple, int],
+    strict: bool, resource: str | None = None, prefix: tuple = (),
+) -> tuple[BaseModel | None, list[ErrorRecord]]:
+    """Validate ``data`` as ``model``; every problem is an error record with file and line."""
+    errors: list[ErrorRecord] = []
+    try:
+        obj = model.model_validate(data)
+    except ValidationError as exc:
+        for e in exc.errors():
+            loc = prefix + tuple(x for x in e["loc"] if not isinstance(x, str) or x[0:1] != "_")
+            where = ".".join(str(x) for x in e["loc"]) or "(top level)"
+            errors.append(ErrorRecord(
+                code=code, resource=resource, path=relpath, line=_line_for(lines, loc),
+                field=where, value=_short(e.get("input")),
+                message=f"{relpath}: '{where}': {e['msg']}",
+            ))
+        return None, errors
+    if strict:
+        for dotted in unknown_properties(obj):
+            loc = prefix + tuple(_loc_parts(dotted))
+            errors.append(ErrorRecord(
+                code=code, resource=resource, path=relpath, line=_line_for(lines, loc),
+                field=dotted,
+                message=f"{relpath}: unknown property '{dotted}' (a typo? the spec does not "
+                        "define it, and factpack does not ignore what it does not understand)",
+            ))
+    return obj, errors
+
+
+def _loc_parts(dotted: str) -> list[Any]:
+    parts: list[Any] = []
+    for piece in dotted.split("."):
+        name = piece.split("(")[0]
+        if "[" in name:
+            key, idx = name.rstrip("]").split("[")
+            parts += [key, int(idx)]
+        else:
+            parts.append(name)
+    return parts
+
+
+def _short(value: Any) -> str | None:
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    s = str(value)
+    return s if len(s) <= 200 else s[:200] + "…"
+
+
+def safe_path(raw: str, base: Path, root: Path) -> tuple[Path | None, str | None]:
+    """Resolve ``raw`` against ``base``; refuse absolute paths, links and escapes from ``root``."""
+    if raw.startswith(("http://", "https://", "ftp://", "s3://")):
+        return None, f"remote path '{raw}' is not supported (factpack validates local files)"
+    candidate = Path(raw)
+    if candidate.is_absolute():
+        return None, f"absolute path '{raw}' is not allowed: use a path relative to the descriptor"
+    joined = base / candidate
+    if ".." in candidate.parts and not joined.resolve().is_relative_to(root.resolve()):
+        return None, f"path '{raw}' leaves the repository"
+    for part in [joined, *joined.parents]:
+        if part == base or part == root:
+            break
+        if part.is_symlink():
+            return None, f"path '{raw}' goes through a symbolic link, which is not allowed"
+    resolved = joined.resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        return None, f"path '{raw}' leaves the repository"
+    if not resolved.is_file():
+        return None, f"file '{raw}' does not exist"
+    return resolved, None
+
+
+def load_dataset(folder: Path, root: Path) -> LoadedPackage:
+    """A dataset: ``dataset.yaml`` + ``schemas/<table>.yaml`` + ``data/<table>.csv``."""
+    folder = folder.resolve()
+    meta_path = folder / "dataset.yaml"
+    relmeta = rel(meta_path, root)
+    pkg = LoadedPackage(name=folder.name, kind="dataset", root=root, descriptor_path=relmeta)
+    try:
+        data, lines = read_descriptor(meta_path)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        pkg.errors.append(ErrorRecord(code="package-error", path=relmeta,
+                                      message=f"{relmeta}: not valid YAML: {exc}"))
+        return pkg
+    meta, errs = parse_model(DatasetMeta, data, "package-error", relmeta, lines, strict=True)
+    pkg.errors += errs
+    if meta is None:
+        return pkg
+    pkg.meta, pkg.name = meta, meta.name
+    for i, table in enumerate(meta.resources):
+        schema_file, err = safe_path(f"schemas/{table}.yaml", root, root)
+        if err:
+            pkg.errors.append(ErrorRecord(
+                code="schema-error", resource=table, path=relmeta, line=lines.get(("resources", i)),
+                field=f"resources[{i}]", value=table, message=f"{relmeta}: table '{table}': {err}"))
+            continue
+        schema = _load_schema_file(pkg, schema_file, table, root, strict=True)
+        csv_file, err = safe_path(f"data/{table}.csv", folder, root)
+        if err:
+            pkg.errors.append(ErrorRecord(
+                code="source-error", resource=table, path=rel(folder / "data" / f"{table}.csv", root),
+                message=f"table '{table}': {err}"))
+            continue
+        if schema is not None:
+            pkg.resources.append(LoadedResource(
+                name=table, path=csv_file, relpath=rel(csv_file, root), schema=schema,
+                dialect=Dialect()))
+    _check_references(pkg)
+    return pkg
+
+
+def _load_schema_file(pkg: LoadedPackage, path: Path, resource: str, root: Path,
+                      strict: bool) -> Schema | None:
+    relpath = rel(path, root)
+    try:
+        data, lines = read_descriptor(path)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        pkg.errors.append(ErrorRecord(code="schema-error", resource=resource, path=relpath,
+                                      message=f"{relpath}: not valid YAML/JSON: {exc}"))
+        return None
+    schema, errs = parse_model(Schema, data, "schema-error", relpath, lines, strict, resource)
+    pkg.errors += errs
+    if schema is not None:
+        pkg.schemas[resource] = data
+    return schema if not errs else None
+
+
+def load_package(path: Path) -> LoadedPackage:
+    """Any Data Package descriptor (v1 or v2); paths may not leave its folder."""
+    path = path.resolve()
+    base = path.parent
+    relpkg = path.name
+    pkg = LoadedPackage(name=path.stem, kind="package", root=base, descriptor_path=relpkg)
+    try:
+        data, lines = read_descriptor(path)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        pkg.errors.append(ErrorRecord(code="package-error", path=relpkg,
+                                      message=f"{relpkg}: not valid JSON/YAML: {exc}"))
+        return pkg
+    if isinstance(data, dict) and "resources" not in data and ("path" in data or "data" in data):
+        data = {"resources": [data]}  # a single resource descriptor
+    package, errs = parse_model(Package, data, "package-error", relpkg, lines, strict=False)
+    pkg.errors += errs
+    if package is None:
+        return pkg
+    pkg.package = package
+    pkg.name = package.name or path.stem
+    for i, res in enumerate(package.resources):
+        loaded = _load_resource(pkg, res, i, base, lines)
+        if loaded is not None:
+            pkg.resources.append(loaded)
+    _check_references(pkg)
+    return pkg
+
+
+def _load_resource(pkg: LoadedPackage, res: Resource, i: int, base: Path,
+                   lines: dict[tuple, int]) -> LoadedResource | None:
+    name = res.name or f"resource{i + 1}"
+    where = dict(resource=name, path=pkg.descriptor_path, line=lines.get(("resources", i)))
+
+    def unsupported(why: str) -> None:
+        pkg.errors.append(ErrorRecord(code="source-error", message=f"resource '{name}': {why}",
+                                      **where))
+
+    if res.data is not None:
+        return unsupported("inline data is not supported (factpack validates CSV files)")
+    if isinstance(res.path, list):
+        return unsupported("multipart resources (a list of paths) are not supported")
+    if not res.path:
+        return unsupported("the resource has neither 'path' nor 'data'")
+    fmt = (res.format or Path(res.path).suffix.lstrip(".")).lower() or None
+    if res.compression or fmt in {"zip", "gz", "bz2", "xz"}:
+        return unsupported(f"compressed files ('{res.path}') are not supported")
+    if fmt not in SUPPORTED_FORMATS:
+        return unsupported(f"format '{fmt}' is not supported (factpack validates CSV files)")
+    file, err = safe_path(res.path, base, pkg.root)
+    if err:
+        return unsupported(err)
+    schema = _resource_part(pkg, res.schema_, Schema, "schema-error", name, base, lines, i, "schema")
+    dialect = _resource_part(pkg, res.dialect, Dialect, "package-error", name, base, lines, i,
+                             "dialect")
+    if schema is None or dialect is None:
+        return None
+    if fmt == "tsv" and res.dialect is None:
+        dialect.delimiter = "\t"
+    return LoadedResource(name=name, path=file, relpath=rel(file, base), schema=schema,
+                          dialect=dialect, encoding=(res.encoding or "utf-8").lower(),
+                          descriptor=res.model_dump(by_alias=True, exclude_none=True))
+
+
+def _resource_part(pkg: LoadedPackage, value: Any, model: type[BaseModel], code: str, name: str,
+                   base: Path, lines: dict[tuple, int], i: int, key: str) -> Any:
+    """A resource's schema or dialect: inline, or a path to a JSON/YAML file."""
+    if value is None:
+        return model()
+    relpath, prefix = pkg.descriptor_path, ("resources", i, key)
+    if isinstance(value, str):
+        file, err = safe_path(value, base, pkg.root)
+        if err:
+            pkg.errors.append(ErrorRecord(code=code, resource=name, path=relpath,
+                                          line=lines.get(prefix), message=f"{key}: {err}"))
+            return None
+        relpath, prefix = rel(file, base), ()
+        try:
+            value, lines = read_descriptor(file)
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            pkg.errors.append(ErrorRecord(code=code, resource=name, path=relpath,
+                                          message=f"{relpath}: not valid JSON/YAML: {exc}"))
+            return None
+    obj, errs = parse_model(model, value, code, relpath, lines, False, name, prefix)
+    pkg.errors += errs
+    if obj is not None and key == "schema":
+        pkg.schemas[name] = value
+    return obj
+
+
+def _check_references(pkg: LoadedPackage) -> None:
+    """Foreign keys must name a resource of the package and fields it has."""
+    by_name = {r.name: r for r in pkg.resources}
+    for res in pkg.resources:
+        for fk in res.schema.foreignKeys:
+            target = by_name.get(fk.reference.resource) if fk.reference.resource else res
+            if fk.reference.resource and target is None:
+                continue  # reported by layer 2 as a foreign-key error on every row, like frictionless
+            missing = [f for f in fk.reference.fields if target.schema.field(f) is None]
+            if missing:
+                pkg.errors.append(ErrorRecord(
+                    code="schema-error", resource=res.name, path=res.relpath,
+                    message=f"foreign key {fk.fields} → {fk.reference.resource or res.name}"
+                            f"{fk.reference.fields}: the referenced table has no field "
+                            f"{', '.join(missing)}"))
+
+
+def dump_json(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False)

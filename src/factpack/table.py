@@ -1,0 +1,495 @@
+"""Layer 2: one CSV file against its Table Schema, as vectorised polars expressions.
+
+The file is parsed once by pyarrow's CSV reader (every cell as text). Rows whose
+cell count differs from the header are handed to us by the reader and become
+``missing-cell``/``extra-cell`` errors; their cells still go through the type and
+constraint checks. Every check is a column expression; errors are collected as
+polars frames (see :data:`ERROR_COLUMNS`) so that a million errors cost columns,
+not Python objects. Row numbers follow frictionless (header row = 1); ``line``
+is the physical line where the row starts (rows may hold quoted newlines).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass, field as dcfield
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from . import fieldtypes
+from .descriptors import LoadedResource
+from .models import Field, Schema
+
+ERROR_COLUMNS = {
+    "code": pl.String, "resource": pl.String, "path": pl.String, "row": pl.Int64,
+    "line": pl.Int64, "field": pl.String, "field_number": pl.Int64, "value": pl.String,
+    "message": pl.String, "rule": pl.String,
+}
+MAX_CELL_BYTES = 1_000_000  # a cell larger than this is an error (protects memory and readers)
+ROW, LINE = "_row", "_line"
+
+
+@dataclass
+class TableResult:
+    """What layer 2 learned about one resource."""
+
+    resource: LoadedResource
+    errors: list[pl.DataFrame] = dcfield(default_factory=list)
+    raw: pl.DataFrame | None = None  # field names → cell text (missing values as null), _row, _line
+    canon: pl.DataFrame | None = None  # field names → canonical text of valid typed values
+
+    def error_frame(self) -> pl.DataFrame:
+        frames = [f for f in self.errors if f.height]
+        if not frames:
+            return empty_errors()
+        return pl.concat([f.select(list(ERROR_COLUMNS)) for f in frames], how="vertical")
+
+
+def empty_errors() -> pl.DataFrame:
+    return pl.DataFrame(schema=ERROR_COLUMNS)
+
+
+def errors_from(frame: pl.DataFrame, res: LoadedResource, code: str, message: pl.Expr,
+                fieldname: str | None = None, field_number: int | None = None,
+                value: pl.Expr | None = None) -> pl.DataFrame:
+    """Error rows for every row of ``frame`` (which carries _row and _line)."""
+    return frame.select(
+        pl.lit(code).alias("code"),
+        pl.lit(res.name).alias("resource"),
+        pl.lit(res.relpath).alias("path"),
+        pl.col(ROW).cast(pl.Int64).alias("row"),
+        pl.col(LINE).cast(pl.Int64).alias("line"),
+        pl.lit(fieldname, pl.String).alias("field"),
+        pl.lit(field_number, pl.Int64).alias("field_number"),
+        (value if value is not None else pl.lit(None, pl.String)).cast(pl.String).alias("value"),
+        message.cast(pl.String).alias("message"),
+        pl.lit(None, pl.String).alias("rule"),
+    )
+
+
+def single_error(res: LoadedResource, code: str, message: str, row: int | None = None,
+                 line: int | None = None, fieldname: str | None = None,
+                 field_number: int | None = None, value: str | None = None,
+                 rule: str | None = None) -> pl.DataFrame:
+    return pl.DataFrame([{
+        "code": code, "resource": res.name, "path": res.relpath, "row": row, "line": line,
+        "field": fieldname, "field_number": field_number, "value": value, "message": message,
+        "rule": rule,
+    }], schema=ERROR_COLUMNS)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def check_encoding(res: LoadedResource, strict: bool) -> pl.DataFrame | None:
+    """The file must decode in its declared encoding; a dataset must be plain UTF-8 with LF."""
+    try:
+        decoder = codecs.getincrementaldecoder(res.encoding)()
+    except LookupError:
+        return single_error(res, "encoding-error", f"{res.relpath}: unknown encoding "
+                            f"'{res.encoding}'")
+    line, offset = 1, 0
+    with open(res.path, "rb") as fh:
+        head = fh.read(4)
+        fh.seek(0)
+        if strict and head.startswith(codecs.BOM_UTF8):
+            return single_error(res, "encoding-error", f"{res.relpath}:1: the file starts with a "
+                                "byte-order mark (BOM); save it as UTF-8 without BOM", row=1, line=1)
+        crlf_seen = False
+        while chunk := fh.read(1 << 22):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                bad = chunk[: exc.start]
+                where = line + bad.count(b"\n")
+                return single_error(
+                    res, "encoding-error",
+                    f"{res.relpath}:{where}: byte {chunk[exc.start:exc.start + 1]!r} at offset "
+                    f"{offset + exc.start} is not valid {res.encoding}; save the file as "
+                    f"{res.encoding}", line=where)
+            if strict and not crlf_seen and b"\r" in chunk:
+                crlf_seen = True
+                where = line + chunk[: chunk.index(b"\r")].count(b"\n")
+                crlf = single_error(
+                    res, "rule-error", f"{res.relpath}:{where}: carriage return (CRLF line "
+                    "endings?); dataset files use LF line endings only", line=where,
+                    rule="lf-line-endings")
+            line += chunk.count(b"\n")
+            offset += len(chunk)
+    return crlf if crlf_seen else None
+
+
+def _first_record(res: LoadedResource) -> list[str] | None:
+    """The first CSV record (the header), parsed by Python's csv module."""
+    with open(res.path, encoding=res.encoding, errors="replace", newline="") as fh:
+        text = fh.read(1 << 20)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    d = res.dialect
+    reader = csv.reader(io.StringIO(text), delimiter=d.delimiter, quotechar=d.quoteChar,
+                        doublequote=d.doubleQuote, escapechar=d.escapeChar,
+                        skipinitialspace=d.skipInitialSpace)
+    for record in reader:
+        return record
+    return None
+
+
+def _parse_text(text: str, res: LoadedResource) -> list[str]:
+    d = res.dialect
+    rows = list(csv.reader(io.StringIO(text), delimiter=d.delimiter, quotechar=d.quoteChar,
+                           doublequote=d.doubleQuote, escapechar=d.escapeChar,
+                           skipinitialspace=d.skipInitialSpace))
+    return [c for r in rows for c in r] if rows else []
+
+
+def read_cells(res: LoadedResource, width: int) -> tuple[pl.DataFrame, list[tuple[int, list[str]]]]:
+    """All records as text columns c0…c{width-1} with frictionless row numbers and lines.
+
+    Returns the frame and the ragged records (row number, cells) the reader set aside.
+    """
+    names = [f"c{i}" for i in range(width)]
+    ragged: list[tuple[int | None, str]] = []
+
+    def keep(bad: pacsv.InvalidRow) -> str:
+        ragged.append((bad.number, bad.text))
+        return "skip"
+
+    def read(threads: bool) -> pa.Table:
+        ragged.clear()
+        d = res.dialect
+        return pacsv.read_csv(
+            res.path,
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=threads,
+                                           encoding=res.encoding, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(
+                delimiter=d.delimiter, quote_char=d.quoteChar or False,
+                double_quote=d.doubleQuote, escape_char=d.escapeChar or False,
+                newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=keep),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.large_string() for n in names},
+                strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+
+    table = read(threads=True)
+    if ragged:  # only the single-threaded reader knows the row numbers of ragged records
+        table = read(threads=False)
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    frame = frame.with_columns(pl.col(names).cast(pl.String))
+    if res.dialect.skipInitialSpace:
+        frame = frame.with_columns(pl.col(names).str.strip_chars_start(" "))
+
+    # Row numbers: ragged records (numbers known) interleave with the parsed ones.
+    bad_rows = sorted((n, _parse_text(t, res), t.count("\n")) for n, t in ragged)
+    inserted_before = np.array([n - j for j, (n, _, _) in enumerate(bad_rows)], dtype=np.int64)
+    idx = np.arange(1, frame.height + 1, dtype=np.int64)
+    rows = idx + np.searchsorted(inserted_before, idx, side="right")
+    frame = frame.with_columns(pl.Series(ROW, rows))
+    if bad_rows:
+        extra = pl.DataFrame(
+            {**{n: [(cells[i] if i < len(cells) else None) for _, cells, _ in bad_rows]
+                for i, n in enumerate(names)},
+             ROW: [n for n, _, _ in bad_rows]},
+            schema={**{n: pl.String for n in names}, ROW: pl.Int64})
+        frame = pl.concat([frame, extra]).sort(ROW)
+    # Physical lines: a record starts after every newline held inside earlier records.
+    inner = pl.sum_horizontal([pl.col(n).str.count_matches("\n").fill_null(0) for n in names])
+    bad_nl = {n: k for n, _, k in bad_rows}
+    frame = frame.with_columns(
+        pl.when(pl.col(ROW).is_in(list(bad_nl))).then(
+            pl.col(ROW).replace_strict(bad_nl, default=0, return_dtype=pl.Int64)
+        ).otherwise(inner).alias("_nl"))
+    frame = frame.with_columns(
+        (pl.col(ROW) + pl.col("_nl").cum_sum() - pl.col("_nl")).alias(LINE)).drop("_nl")
+    return frame, [(n, cells) for n, cells, _ in bad_rows]
+
+
+# ---------------------------------------------------------------- checks
+
+
+def check_table(res: LoadedResource, strict: bool = False) -> TableResult:
+    """Every layer-2 check of one resource except foreign keys (see :func:`check_foreign_keys`)."""
+    result = TableResult(res)
+    if res.path.stat().st_size == 0:
+        result.errors.append(single_error(res, "source-error", f"{res.relpath}: the file is "
+                                          "empty; it needs at least a header row"))
+        return result
+    enc = check_encoding(res, strict)
+    if enc is not None:
+        result.errors.append(enc)
+        if enc["code"][0] == "encoding-error":
+            return result
+    schema, dialect = res.schema, res.dialect
+    first = _first_record(res)
+    if first is None:
+        result.errors.append(single_error(res, "source-error", f"{res.relpath}: no records"))
+        return result
+    header = first if dialect.header else None
+    width = len(first) if dialect.header else max(len(first), len(schema.fields))
+    try:
+        frame, ragged = read_cells(res, width)
+    except (pa.ArrowInvalid, UnicodeDecodeError, ValueError) as exc:
+        result.errors.append(single_error(res, "source-error",
+                                          f"{res.relpath}: the CSV cannot be parsed: {exc}"))
+        return result
+    names = [f"c{i}" for i in range(width)]
+
+    if header is not None:
+        frame = frame.filter(pl.col(ROW) > 1)
+        result.errors.append(check_labels(res, header))
+    result.errors.append(check_ragged(res, ragged, width, frame))
+
+    # Cells that are too large
+    big = frame.filter(pl.any_horizontal([pl.col(n).str.len_bytes() > MAX_CELL_BYTES
+                                          for n in names]))
+    if big.height:
+        for i, n in enumerate(names):
+            hit = big.filter(pl.col(n).str.len_bytes() > MAX_CELL_BYTES)
+            fname = schema.fields[i].name if i < len(schema.fields) else None
+            result.errors.append(errors_from(
+                hit, res, "source-error", pl.format(
+                    "{}:{} field '{}': the cell holds {} bytes, more than the limit of {}; "
+                    "store large text elsewhere and link to it",
+                    pl.lit(res.relpath), pl.col(LINE), pl.lit(fname or f"#{i + 1}"),
+                    pl.col(n).str.len_bytes(), pl.lit(MAX_CELL_BYTES)),
+                fname, i + 1))
+        frame = frame.with_columns([
+            pl.when(pl.col(n).str.len_bytes() > MAX_CELL_BYTES).then(None).otherwise(pl.col(n))
+            .alias(n) for n in names])
+
+    # Missing values → null; blank rows are reported once and skipped.
+    fields = schema.fields
+    mapped = min(len(fields), width)
+    cells = {}
+    for i in range(width):
+        f = fields[i] if i < len(fields) else None
+        missing = (f.missingValues if f and f.missingValues is not None else schema.missingValues)
+        col = pl.col(names[i])
+        cells[names[i]] = pl.when(col.is_in(missing)).then(None).otherwise(col)
+    frame = frame.with_columns(**cells)
+    blank = pl.all_horizontal([pl.col(n).is_null() for n in names])
+    blank_rows = frame.filter(blank)
+    if blank_rows.height:
+        result.errors.append(errors_from(blank_rows, res, "blank-row", pl.format(
+            "{}:{}: row {} is blank; delete it", pl.lit(res.relpath), pl.col(LINE), pl.col(ROW))))
+        frame = frame.filter(~blank)
+
+    raw = frame.select([pl.col(names[i]).alias(fields[i].name) for i in range(mapped)]
+                       + [ROW, LINE])
+    result.raw = raw
+    parsed_cols, canon_cols = [], []
+    for i, f in enumerate(fields[:mapped]):
+        result.errors += check_field(res, raw, f, i + 1)
+        p = fieldtypes.parse(f, pl.col(f.name))
+        parsed_cols.append(p.alias(f.name))
+        canon_cols.append(fieldtypes.canonical(f, p).alias(f.name))
+    parsed = raw.select(parsed_cols + [ROW, LINE])
+    result.canon = parsed.select(
+        [fieldtypes.canonical(f, pl.col(f.name)).alias(f.name) for f in fields[:mapped]]
+        + [ROW, LINE])
+    result.errors += check_keys(res, result.canon, schema)
+    return result
+
+
+def check_labels(res: LoadedResource, header: list[str]) -> pl.DataFrame:
+    """Header labels against the schema's field names (frictionless label errors)."""
+    out = []
+    fields = res.schema.fields
+    seen: dict[str, int] = {}
+    norm = (lambda s: s) if res.dialect.caseSensitiveHeader else str.lower
+    for i, label in enumerate(header):
+        f = fields[i] if i < len(fields) else None
+        name = f.name if f else None
+        where = dict(row=1, line=1, fieldname=name or label, field_number=i + 1, value=label)
+        if label.strip() == "":
+            out.append(single_error(res, "blank-label", f"{res.relpath}:1: column {i + 1} has "
+                                    f"no label; expected '{name}'" if name else
+                                    f"{res.relpath}:1: column {i + 1} has no label", **where))
+        elif label in seen:
+            out.append(single_error(res, "duplicate-label", f"{res.relpath}:1: label '{label}' "
+                                    f"of column {i + 1} repeats column {seen[label]}", **where))
+        elif f is None:
+            out.append(single_error(res, "extra-label", f"{res.relpath}:1: column {i + 1} "
+                                    f"'{label}' is not a field of the schema; remove the column "
+                                    "or add the field", **where))
+        elif norm(label) != norm(name):
+            out.append(single_error(res, "incorrect-label", f"{res.relpath}:1: column {i + 1} is "
+                                    f"labelled '{label}' but the schema's field {i + 1} is "
+                                    f"'{name}'", **where))
+        seen.setdefault(label, i + 1)
+    for j in range(len(header), len(fields)):
+        out.append(single_error(res, "missing-label", f"{res.relpath}:1: the header has no "
+                                f"column for field '{fields[j].name}' (field {j + 1})", row=1,
+                                line=1, fieldname=fields[j].name, field_number=j + 1))
+    return pl.concat(out) if out else empty_errors()
+
+
+def check_ragged(res: LoadedResource, ragged: list[tuple[int, list[str]]], width: int,
+                 frame: pl.DataFrame) -> pl.DataFrame:
+    """Rows with fewer or more cells than the header."""
+    out = []
+    lines = dict(frame.filter(pl.col(ROW).is_in([r for r, _ in ragged]))
+                 .select(ROW, LINE).iter_rows()) if ragged else {}
+    fields = res.schema.fields
+    for row, cells in ragged:
+        line = lines.get(row)
+        for i in range(len(cells), width):
+            name = fields[i].name if i < len(fields) else None
+            out.append(single_error(
+                res, "missing-cell", f"{res.relpath}:{line}: row {row} has {len(cells)} cells "
+                f"but the header has {width}; field '{name or i + 1}' (column {i + 1}) is "
+                "missing", row=row, line=line, fieldname=name, field_number=i + 1))
+        for i in range(width, len(cells)):
+            out.append(single_error(
+                res, "extra-cell", f"{res.relpath}:{line}: row {row} has {len(cells)} cells but "
+                f"the header has {width}; cell {i + 1} ('{cells[i][:50]}') has no column",
+                row=row, line=line, field_number=i + 1, value=cells[i][:200]))
+    return pl.concat(out) if out else empty_errors()
+
+
+def _msg(res: LoadedResource, f: Field, text: str, *args: pl.Expr) -> pl.Expr:
+    return pl.format("{}:{} field '{}': " + text, pl.lit(res.relpath), pl.col(LINE),
+                     pl.lit(f.name), *args)
+
+
+def check_field(res: LoadedResource, raw: pl.DataFrame, f: Field, number: int) -> list[pl.DataFrame]:
+    """Type and constraint errors of one field; a cell with a type error is not checked further."""
+    col = pl.col(f.name)
+    p = fieldtypes.parse(f, col)
+    df = raw.select(col, p.alias("_p"), ROW, LINE)
+    out = []
+    bad_type = df.filter(pl.col(f.name).is_not_null() & pl.col("_p").is_null())
+    if bad_type.height:
+        out.append(errors_from(bad_type, res, "type-error", _msg(
+            res, f, "'{}' is not {} (type {})", _short(col), pl.lit(fieldtypes.describe(f)),
+            pl.lit(f.type + (f"/{f.format}" if f.format else ""))), f.name, number, col))
+    df = df.filter(pl.col(f.name).is_null() | pl.col("_p").is_not_null())
+    c = f.constraints
+
+    def add(mask: pl.Expr, text: str, *args: pl.Expr) -> None:
+        hit = df.filter(mask)
+        if hit.height:
+            out.append(errors_from(hit, res, "constraint-error", _msg(res, f, text, *args),
+                                   f.name, number, col))
+
+    v = pl.col("_p")
+    if c.required or f.name in res.schema.primaryKey:
+        add(col.is_null(), "is required but the cell is empty; fill it in")
+    if c.enum is not None:
+        allowed = fieldtypes.parse(f, pl.lit(pl.Series([str(x) for x in c.enum])).explode())
+        allowed_vals = pl.select(allowed.alias("a")).get_column("a")
+        shown = ", ".join(str(x) for x in c.enum)
+        add(v.is_not_null() & ~v.is_in(allowed_vals.implode()),
+            "'{}' is not one of the allowed values: {}", col, pl.lit(shown[:300]))
+    if c.pattern is not None and f.type in ("string",):
+        add(v.is_not_null() & ~col.str.contains(f"^(?:{c.pattern})$"),
+            "'{}' does not match the pattern {}", _short(col), pl.lit(c.pattern))
+    length = _length(f, v)
+    if c.minLength is not None and length is not None:
+        add(length < c.minLength, "'{}' is shorter than the minimum length {}", _short(col),
+            pl.lit(c.minLength))
+    if c.maxLength is not None and length is not None:
+        add(length > c.maxLength, "'{}' is longer than the maximum length {}", _short(col),
+            pl.lit(c.maxLength))
+    bounds = [("minimum", v.__lt__, "is less than the minimum"),
+              ("maximum", v.__gt__, "is more than the maximum"),
+              ("exclusiveMinimum", v.__le__, "is not more than the exclusive minimum"),
+              ("exclusiveMaximum", v.__ge__, "is not less than the exclusive maximum")]
+    for key, cmp, words in bounds:
+        bound = getattr(c, key)
+        if bound is not None and (f.type in fieldtypes.NUMERIC or f.type in fieldtypes.TEMPORAL):
+            add(cmp(fieldtypes.constraint_value(f, bound)).fill_null(False),
+                "'{}' " + words + " {}", col, pl.lit(str(bound)))
+    if c.unique:
+        out += _duplicates(res, df.filter(v.is_not_null()).select(
+            fieldtypes.canonical(f, v).alias(f.name), ROW, LINE), [f.name], "unique-error", number)
+    return out
+
+
+def _length(f: Field, v: pl.Expr) -> pl.Expr | None:
+    if f.type == "string":
+        return v.str.len_chars()
+    if f.type == "list":
+        return v.list.len()
+    return None
+
+
+def _short(col: pl.Expr) -> pl.Expr:
+    return pl.when(col.str.len_chars() > 60).then(col.str.slice(0, 57) + "...").otherwise(col)
+
+
+def _duplicates(res: LoadedResource, keys: pl.DataFrame, names: list[str], code: str,
+                number: int | None = None) -> list[pl.DataFrame]:
+    """Rows whose key repeats an earlier row (the first occurrence is not an error)."""
+    first = pl.col(ROW).min().over(names)
+    dup = keys.with_columns(first.alias("_first")).filter(pl.col(ROW) != pl.col("_first"))
+    if not dup.height:
+        return []
+    value = pl.concat_str([pl.col(n) for n in names], separator=", ")
+    label = ", ".join(names)
+    what = {"primary-key": "primary key", "unique-error": "unique key"}[code]
+    msg = pl.format("{}:{}: {} ({}) = ({}) repeats row {}; each row needs its own value",
+                    pl.lit(res.relpath), pl.col(LINE), pl.lit(what), pl.lit(label), value,
+                    pl.col("_first"))
+    fieldname = names[0] if len(names) == 1 else label
+    return [errors_from(dup, res, code, msg, fieldname, number, value)]
+
+
+def check_keys(res: LoadedResource, canon: pl.DataFrame, schema: Schema) -> list[pl.DataFrame]:
+    """Primary key and composite unique keys (rows with a null key part are skipped)."""
+    out = []
+    present = set(canon.columns)
+    pk = [k for k in schema.primaryKey if k in present]
+    if pk and len(pk) == len(schema.primaryKey):
+        keys = canon.select(pk + [ROW, LINE]).drop_nulls(pk)
+        out += _duplicates(res, keys, pk, "primary-key")
+    for uk in schema.uniqueKeys:
+        if all(k in present for k in uk):
+            keys = canon.select(uk + [ROW, LINE]).drop_nulls(uk)
+            out += _duplicates(res, keys, uk, "unique-error")
+    return out
+
+
+def check_foreign_keys(results: dict[str, TableResult]) -> list[pl.DataFrame]:
+    """Every foreign key: referencing values must exist in the referenced fields (anti-join)."""
+    out = []
+    for name, result in results.items():
+        res, canon = result.resource, result.canon
+        if canon is None:
+            continue
+        for fk in res.schema.foreignKeys:
+            target_name = fk.reference.resource or name
+            target = results.get(target_name)
+            if any(f not in canon.columns for f in fk.fields):
+                continue
+            rows = canon.select(fk.fields + [ROW, LINE]).drop_nulls(fk.fields)
+            if target is None or target.canon is None:
+                if fk.reference.resource and target is None:
+                    msg = pl.format("{}:{}: foreign key ({}) refers to resource '{}', which the "
+                                    "package does not have", pl.lit(res.relpath), pl.col(LINE),
+                                    pl.lit(", ".join(fk.fields)), pl.lit(target_name))
+                    out.append(errors_from(rows, res, "foreign-key", msg, ", ".join(fk.fields)))
+                continue
+            ref = target.canon.select(
+                [pl.col(r).alias(f) for f, r in zip(fk.fields, fk.reference.fields)]
+            ).drop_nulls().unique()
+            missing = rows.join(ref, on=fk.fields, how="anti", nulls_equal=False)
+            if missing.height:
+                value = pl.concat_str([pl.col(n) for n in fk.fields], separator=", ")
+                msg = pl.format("{}:{}: ({}) = ({}) is not found in {}.({}); add that row to "
+                                "'{}' or correct the value", pl.lit(res.relpath), pl.col(LINE),
+                                pl.lit(", ".join(fk.fields)), value, pl.lit(target_name),
+                                pl.lit(", ".join(fk.reference.fields)), pl.lit(target_name))
+                out.append(errors_from(missing.sort(ROW), res, "foreign-key", msg,
+                                       ", ".join(fk.fields), None, value))
+    return out
+
+
+def table_path(res: LoadedResource) -> Path:
+    return res.path
