@@ -24,6 +24,9 @@ validate: .venv/.synced ## validate every dataset
 test: .venv/.synced ## run the test suite
 	$(PY) -m pytest -q
 
+bench: .venv/.synced ## benchmark factpack against frictionless-py (not part of test; minutes)
+	$(PY) bench/run.py
+
 lint: .venv/.synced ## ruff
 	.venv/bin/ruff check src tests
 
