@@ -1,0 +1,283 @@
+"""Invariants of the ukraine-us-drone-deal records, as plain pytest over the tables.
+
+In the manner of glenglat's tests/test_data.py: each test states one thing a
+user of the data can rely on, checked over every row, plus a few facts asserted
+by value so that a wrong edit to a key record cannot pass unnoticed.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+
+from factpack.rules import normalise
+
+REPO = Path(__file__).resolve().parents[1]
+DATASET = REPO / "datasets" / "ukraine-us-drone-deal"
+ARTICLE = "vnnow-ukraine-proposes-drone-deal"
+META = yaml.safe_load((DATASET / "dataset.yaml").read_text(encoding="utf-8"))
+
+
+def _load() -> dict[str, pl.DataFrame]:
+    return {name: pl.read_csv(DATASET / "data" / f"{name}.csv", infer_schema=False)
+            for name in META["resources"]}
+
+
+T = _load()
+
+
+def rows(name: str) -> list[dict]:
+    return T[name].to_dicts()
+
+
+def by_id(name: str) -> dict[str, dict]:
+    return {r["id"]: r for r in rows(name)}
+
+
+def archived(source_id: str) -> str | None:
+    """Normalised archived text of a source, or None when it has none."""
+    path = by_id("sources")[source_id]["archive_path"]
+    return normalise((REPO / path).read_text(encoding="utf-8")) if path else None
+
+
+def earliest(date: str) -> str:
+    return (date + "-01-01")[:10] if len(date) == 4 else (date + "-01")[:10]
+
+
+def latest(date: str) -> str:
+    if len(date) == 4:
+        return date + "-12-31"
+    if len(date) == 7:
+        year, month = int(date[:4]), int(date[5:7])
+        return f"{date}-{calendar.monthrange(year, month)[1]:02d}"
+    return date
+
+
+ASSERTION_TABLES = [n for n in META["resources"] if "evidence" in T[n].columns]
+
+
+# --------------------------------------------------------------------------- structure
+
+
+def test_every_table_has_rows_and_header_matches_schema():
+    for name, df in T.items():
+        schema = yaml.safe_load((REPO / "schemas" / f"{name}.yaml").read_text(encoding="utf-8"))
+        assert df.columns == [f["name"] for f in schema["fields"]], name
+        assert df.height > 0, name
+
+
+def test_files_are_utf8_lf_without_bom():
+    for name in T:
+        raw = (DATASET / "data" / f"{name}.csv").read_bytes()
+        assert not raw.startswith(b"\xef\xbb\xbf") and b"\r" not in raw, name
+        raw.decode("utf-8")
+
+
+def test_article_is_archived_with_its_hash():
+    article = by_id("sources")[ARTICLE]
+    assert article["archive_path"] == "seeds/000_1e3a56c540d28343.txt"
+    digest = hashlib.sha256((REPO / article["archive_path"]).read_bytes()).hexdigest()
+    assert article["archive_sha256"] == digest == (
+        "54a2e872650edfaf2d460d91266ef2973b49a6844fc737bf90a19b2b0379ba08")
+    # Facts from the fact sheet are cited as their own sources, with no archived text.
+    assert [s for s in rows("sources") if s["archive_path"]] == [article]
+
+
+# --------------------------------------------------------------------------- true to the source
+
+
+@pytest.mark.parametrize("table", ASSERTION_TABLES)
+def test_every_evidence_is_in_its_archived_source(table):
+    for r in rows(table):
+        text = archived(r["source_id"])
+        if text is not None:
+            assert r["evidence"], (table, r)
+            assert normalise(r["evidence"]) in text, (table, r["evidence"])
+
+
+def test_every_direct_quote_is_in_its_seed():
+    quotes = [r for r in rows("statements") if r["mode"] == "direct-quote"]
+    checked = 0
+    for r in quotes:
+        text = archived(r["source_id"])
+        if text is not None:
+            assert normalise(r["text"]) in text, r["id"]
+            checked += 1
+    assert checked == 2
+
+
+def test_every_value_text_is_in_its_seed():
+    for r in rows("figures"):
+        text = archived(r["source_id"])
+        if text is not None:
+            assert r["value_text"] and normalise(r["value_text"]) in text, r["id"]
+
+
+def test_every_line_of_the_article_is_a_record():
+    """Completeness: each line of the article contains the evidence of some record."""
+    evidence = {normalise(r["evidence"]) for t in ASSERTION_TABLES for r in rows(t)
+                if r["evidence"] and r["source_id"] == ARTICLE}
+    seed = (REPO / by_id("sources")[ARTICLE]["archive_path"]).read_text(encoding="utf-8")
+    for line in seed.splitlines():
+        if line.strip() in ("", "![]() |"):  # image markup, no assertion
+            continue
+        assert any(e in normalise(line) for e in evidence), line
+
+
+# --------------------------------------------------------------------------- cross-table
+
+
+def test_every_actor_in_a_statement_exists():
+    actors = set(by_id("actors"))
+    assert {r["speaker_id"] for r in rows("statements")} <= actors
+    assert {r["actor_id"] for r in rows("statement_mentions")} <= actors
+    assert {r["statement_id"] for r in rows("statement_mentions")} <= set(by_id("statements"))
+
+
+def test_every_actor_has_a_name_and_every_named_actor_exists():
+    named = {r["actor_id"] for r in rows("actor_names")}
+    assert named == set(by_id("actors"))
+
+
+def test_every_role_has_its_dates_in_order():
+    for r in rows("roles"):
+        if r["start_on"] and r["end_on"]:
+            assert earliest(r["start_on"]) <= latest(r["end_on"]), r["id"]
+
+
+def test_said_before_reported():
+    for r in rows("statements"):
+        if r["said_on"] and r["reported_on"]:
+            assert earliest(r["said_on"]) <= latest(r["reported_on"]), r["id"]
+
+
+def test_speakers_hold_a_post_when_they_speak():
+    roles = rows("roles")
+    for s in rows("statements"):
+        theirs = [r for r in roles if r["actor_id"] == s["speaker_id"]]
+        if not theirs or not s["said_on"] or s["notes"] is None:
+            continue
+        assert any((not r["start_on"] or earliest(r["start_on"]) <= latest(s["said_on"]))
+                   and (not r["end_on"] or latest(r["end_on"]) >= earliest(s["said_on"]))
+                   for r in theirs), s["id"]
+
+
+def test_no_draft_and_every_disputed_row_says_why():
+    for name in T:
+        if "review_status" not in T[name].columns:
+            continue
+        for r in rows(name):
+            assert r["review_status"] in ("checked", "disputed"), (name, r)
+            if r["review_status"] == "disputed":
+                assert r.get("notes") and "PV" in r["notes"], (name, r)
+
+
+def test_figures_are_whole_units_in_order():
+    for r in rows("figures"):
+        low, value, high = (int(r[c]) if r[c] else None for c in ("value_low", "value", "value_high"))
+        if low is not None and high is not None:
+            assert low <= high
+        if value is not None:
+            assert (low is None or low <= value) and (high is None or value <= high)
+        assert (r["currency"] is not None) == (r["quantity"] == "money"), r["id"]
+
+
+def test_every_discrepancy_record_holds_the_verified_value():
+    for d in rows("discrepancies"):
+        record = by_id(d["resource"])[d["record_id"]]
+        assert record[d["field"]] == d["verified_value"] != d["reported_value"]
+        assert normalise(d["reported_value"]) in archived(d["source_id"])
+
+
+def test_wikidata_only_where_verified():
+    verified = {"volodymyr-zelensky": "Q3874799", "donald-trump": "Q22686", "ukraine": "Q212",
+                "united-states": "Q30", "russia": "Q159", "china": "Q148", "germany": "Q183",
+                "denmark": "Q35", "norway": "Q20"}
+    assert {a["id"]: a["wikidata"] for a in rows("actors") if a["wikidata"]} == verified
+
+
+# --------------------------------------------------------------------------- facts by value
+
+
+def test_the_10_20_30_billion_figure():
+    f = by_id("figures")["drone-deal-10-20-30-billion-usd"]
+    assert (f["quantity"], f["currency"], f["value_low"], f["value_high"], f["value"]) == (
+        "money", "USD", "10000000000", "30000000000", None)
+    assert (f["qualifier"], f["value_text"], f["stage"], f["as_of"]) == (
+        "options", "10-20-30 billion USD", "claimed", "2025-07-24")
+    assert f["deal_id"] == "ukraine-us-drone-deal"
+    quote = by_id("statements")[f["statement_id"]]
+    assert quote["mode"] == "direct-quote" and "10-20-30 billion USD" in quote["text"]
+    assert (quote["said_on"], quote["reported_on"]) == ("2025-07-24", "2025-07-25")
+
+
+def test_later_figures_each_have_their_own_source_and_are_disputed():
+    later = [f for f in rows("figures") if f["as_of"] > "2025-07-24"]
+    assert {(f["as_of"], f["quantity"], f["value"]) for f in later} == {
+        ("2025-08-19", "money", "50000000000"), ("2025-08-21", "money", "50000000000"),
+        ("2025-08-21", "years", "5"), ("2025-08-21", "units-per-year", "10000000")}
+    assert all(f["source_id"] != ARTICLE and f["review_status"] == "disputed" for f in later)
+
+
+def test_executive_order_14307_corrected():
+    eo = by_id("policies")["eo-14307-unleashing-american-drone-dominance"]
+    assert (eo["identifier"], eo["title"], eo["signed_on"], eo["published_on"], eo["citation"],
+            eo["issuer_id"]) == ("EO 14307", "Unleashing American Drone Dominance", "2025-06-06",
+                                 "2025-06-11", "90 FR 24727", "donald-trump")
+    kept = [d for d in rows("discrepancies") if d["record_id"] == eo["id"]]
+    assert [d["reported_value"] for d in kept] == ["Building American Drone Dominance"]
+    # "In June" is all the article says: the statement keeps the month.
+    assert by_id("statements")["trump-signs-drone-executive-order-2025-06"]["said_on"] == "2025-06"
+    assert {p["identifier"] for p in rows("policies")} >= {"EO 14307", "EO 14305"}
+
+
+def test_16_july_remarks_are_the_new_york_posts():
+    interview = by_id("sources")["nypost-zelensky-interview-2025-07-16"]
+    assert interview["publisher"] == "New York Post" and interview["kind"] == "interview"
+    july16 = [s for s in rows("statements") if s["said_on"] == "2025-07-16"]
+    assert len(july16) == 3 and all(s["origin_source_id"] == interview["id"] for s in july16)
+    assert any(d["record_id"] == interview["id"] and d["reported_value"] == "Newsmax"
+               for d in rows("discrepancies"))
+
+
+def test_posts_with_dates_and_legal_basis():
+    roles = by_id("roles")
+    assert (roles["umerov-nsdc-secretary"]["start_on"], roles["umerov-nsdc-secretary"]["basis"]) == (
+        "2025-07-18", "Presidential Decree No. 496/2025")
+    shmyhal = roles["shmyhal-minister-of-defence"]
+    assert (shmyhal["start_on"], shmyhal["basis"], shmyhal["review_status"]) == (
+        "2025-07-17", "Verkhovna Rada vote (267 votes)", "disputed")
+    assert (roles["shmyhal-prime-minister"]["start_on"], roles["shmyhal-prime-minister"]["end_on"]) == (
+        "2020-03-04", "2025-07-16")
+    kamyshin = roles["kamyshin-adviser-to-the-president"]
+    assert (kamyshin["start_on"], kamyshin["basis"]) == ("2024-09-08", "Presidential Decree No. 623/2024")
+    assert roles["trump-president-of-the-united-states-2025"]["start_on"] == "2025-01-20"
+    assert roles["hegseth-us-secretary-of-defense"]["review_status"] == "disputed"
+
+
+def test_contract_team_tasked_by_zelensky():
+    team = {(p["actor_id"], p["assigned_by_id"], p["since_on"]) for p in rows("deal_parties")
+            if p["deal_id"] == "ukraine-us-drone-deal" and p["assigned_by_id"]}
+    assert team == {(a, "volodymyr-zelensky", "2025-07-24")
+                    for a in ("rustem-umerov", "denys-shmyhal", "oleksandr-kamyshin")}
+
+
+def test_photo_credit_and_spellings():
+    credits = {(c["actor_id"], c["relation"]) for c in rows("source_credits")}
+    assert ("telegraph", "photo-credit") in credits
+    assert {("rbc-ukraine", "credits"), ("ukrainska-pravda", "credits"), ("newsmax", "credits")} <= credits
+    names = {(n["actor_id"], n["name"]) for n in rows("actor_names")}
+    assert {("volodymyr-zelensky", "Zelenskyy"), ("volodymyr-zelensky", "Зеленський"),
+            ("oleksandr-kamyshin", "Kamyshyn"), ("rustem-umerov", "Умєров"),
+            ("denys-shmyhal", "Shmygal"), ("denys-shmyhal", "Шмигаль")} <= names
+
+
+def test_us_no_comment_is_undated_and_disputed():
+    s = by_id("statements")["us-no-comment-on-drone-agreement"]
+    assert (s["mode"], s["speaker_id"], s["said_on"], s["review_status"]) == (
+        "no-comment", "united-states", None, "disputed")
