@@ -10,15 +10,14 @@ import importlib
 import os
 import sys
 from enum import Enum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from . import report as output
-from .errors import FactpackError
 from .descriptors import dataset_dirs, repo_root
+from .errors import FactpackError
 from .validate import validate_target
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -83,7 +82,7 @@ def main() -> None:
     except (FactpackError, OSError) as exc:
         err.print(f"[red]factpack:[/red] {exc}")
         sys.exit(2)
-    except Exception as exc:  # noqa: BLE001 - a user never sees a traceback
+    except Exception as exc:
         if os.environ.get("FACTPACK_DEBUG"):
             raise
         import click

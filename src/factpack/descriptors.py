@@ -34,6 +34,7 @@ class LoadedResource:
     dialect: Dialect
     encoding: str = "utf-8"
     descriptor: dict[str, Any] = field(default_factory=dict)
+    schema_inferred: bool = False  # no schema given: fields are named from the header, type any
 
 
 @dataclass
@@ -258,11 +259,17 @@ def load_package(path: Path) -> LoadedPackage:
         pkg.errors.append(ErrorRecord(code="package-error", path=relpkg,
                                       message=f"{relpkg}: not valid JSON/YAML: {exc}"))
         return pkg
-    if isinstance(data, dict) and "resources" not in data and ("path" in data or "data" in data):
-        data = {"resources": [data]}  # a single resource descriptor
+    if isinstance(data, dict) and "resources" not in data and "fields" in data:
+        return _load_schema_only(pkg, path, data, lines)
+    single = isinstance(data, dict) and "resources" not in data and ("path" in data or "data" in data)
+    if single:
+        data, lines = {"resources": [data]}, {("resources", 0) + k: v for k, v in lines.items()}
     package, errs = parse_model(Package, data, "package-error", relpkg, lines, strict=False)
     pkg.errors += errs
     if package is None:
+        return pkg
+    pkg.errors += misplaced_properties(data, relpkg, lines, single)
+    if pkg.errors:  # like frictionless: tables are not read against a broken descriptor
         return pkg
     pkg.package = package
     pkg.name = package.name or path.stem
@@ -274,10 +281,78 @@ def load_package(path: Path) -> LoadedPackage:
     return pkg
 
 
+def _load_schema_only(pkg: LoadedPackage, path: Path, data: dict, lines: dict) -> LoadedPackage:
+    """A bare Table Schema: its metadata is checked, there is no table to read."""
+    pkg.kind = "schema"
+    schema, errs = parse_model(Schema, data, "schema-error", pkg.descriptor_path, lines, False)
+    pkg.errors += errs
+    if schema is not None:
+        pkg.errors += misplaced_field_properties(data, pkg.descriptor_path, lines, ())
+    return pkg
+
+
+# Properties frictionless-py reports as misplaced (they belong one level down).
+MISPLACED_PACKAGE = {"missingValues": "resources[].schema.missingValues",
+                     "fields": "resources[].schema.fields"}
+MISPLACED_RESOURCE = {"missingValues": "schema.missingValues"}
+MISPLACED_FIELD = {"required": "constraints.required"}
+
+
+def misplaced_properties(data: dict, relpath: str, lines: dict, single: bool) -> list[ErrorRecord]:
+    """Well-known properties put at the wrong level, and resources without a name."""
+    out = []
+
+    def add(loc: tuple, message: str) -> None:
+        out.append(ErrorRecord(code="package-error", path=relpath, line=_line_for(lines, loc),
+                               field=".".join(str(x) for x in loc) or None,
+                               message=f"{relpath}: {message}"))
+
+    if not single:
+        for key, where in MISPLACED_PACKAGE.items():
+            if key in data:
+                add((key,), f"'{key}' is not a package property; set it as '{where}'")
+    for i, res in enumerate(data.get("resources") or []):
+        if not isinstance(res, dict):
+            continue
+        what = "the resource" if single else f"resource {i + 1}"
+        if not res.get("name"):
+            add(("resources", i), f"{what} has no 'name'; give it one such as "
+                                  f"'{Path(str(res.get('path') or 'data')).stem.lower()}'")
+        for key, where in MISPLACED_RESOURCE.items():
+            if key in res:
+                add(("resources", i, key), f"'{key}' of {what} belongs in its schema: set it "
+                                           f"as '{where}'")
+        if res.get("profile") == "tabular-data-resource" and not res.get("schema"):
+            add(("resources", i), f"{what} has profile 'tabular-data-resource' but no 'schema'")
+        if isinstance(res.get("schema"), dict):
+            out += misplaced_field_properties(res["schema"], relpath, lines,
+                                              ("resources", i, "schema"))
+    if data.get("profile") == "tabular-data-package" and any(
+            isinstance(r, dict) and r.get("profile") != "tabular-data-resource"
+            for r in data.get("resources") or []):
+        add(("profile",), "profile 'tabular-data-package' requires every resource to have "
+                          "profile 'tabular-data-resource'")
+    return out
+
+
+def misplaced_field_properties(schema: dict, relpath: str, lines: dict,
+                               prefix: tuple) -> list[ErrorRecord]:
+    out = []
+    for j, f in enumerate(schema.get("fields") or []):
+        for key, where in MISPLACED_FIELD.items():
+            if isinstance(f, dict) and key in f:
+                loc = prefix + ("fields", j, key)
+                out.append(ErrorRecord(
+                    code="schema-error", path=relpath, line=_line_for(lines, loc),
+                    field=f.get("name"), message=f"{relpath}: field '{f.get('name')}': '{key}' "
+                    f"is not a field property; set it as '{where}'"))
+    return out
+
+
 def _load_resource(pkg: LoadedPackage, res: Resource, i: int, base: Path,
                    lines: dict[tuple, int]) -> LoadedResource | None:
     name = res.name or f"resource{i + 1}"
-    where = dict(resource=name, path=pkg.descriptor_path, line=lines.get(("resources", i)))
+    where = {"resource": name, "path": pkg.descriptor_path, "line": lines.get(("resources", i))}
 
     def unsupported(why: str) -> None:
         pkg.errors.append(ErrorRecord(code="source-error", message=f"resource '{name}': {why}",
@@ -306,7 +381,8 @@ def _load_resource(pkg: LoadedPackage, res: Resource, i: int, base: Path,
         dialect.delimiter = "\t"
     return LoadedResource(name=name, path=file, relpath=rel(file, base), schema=schema,
                           dialect=dialect, encoding=(res.encoding or "utf-8").lower(),
-                          descriptor=res.model_dump(by_alias=True, exclude_none=True))
+                          descriptor=res.model_dump(by_alias=True, exclude_none=True),
+                          schema_inferred=res.schema_ is None)
 
 
 def _resource_part(pkg: LoadedPackage, value: Any, model: type[BaseModel], code: str, name: str,

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field as PydField, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import Field as PydField
 
 FIELD_TYPES = (
     "string", "number", "integer", "boolean", "object", "array", "list", "date", "time",

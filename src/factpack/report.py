@@ -29,7 +29,7 @@ def counts(report: Report) -> dict[str, dict[str, int]]:
 
 def write_json(reports: list[Report], max_errors: int, out: TextIO = sys.stdout) -> None:
     """``{"valid":…, "packages":[{…, "errors":[…], "counts":{…}}]}``, streamed record by record."""
-    out.write('{"valid": %s, "packages": [' % json.dumps(all(r.valid for r in reports)))
+    out.write(f'{{"valid": {json.dumps(all(r.valid for r in reports))}, "packages": [')
     for i, report in enumerate(reports):
         pkg = report.package
         head = {"name": pkg.name, "descriptor": pkg.descriptor_path, "valid": report.valid,

@@ -14,7 +14,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from dataclasses import dataclass, field as dcfield
+from dataclasses import dataclass
+from dataclasses import field as dcfield
 from pathlib import Path
 
 import numpy as np
@@ -125,19 +126,50 @@ def check_encoding(res: LoadedResource, strict: bool) -> pl.DataFrame | None:
     return crlf if crlf_seen else None
 
 
-def _first_record(res: LoadedResource) -> list[str] | None:
-    """The first CSV record (the header), parsed by Python's csv module."""
+def _sample(res: LoadedResource, size: int = 100) -> list[list[str]]:
+    """The first records (up to ``size``), parsed by Python's csv module, to find the header."""
     with open(res.path, encoding=res.encoding, errors="replace", newline="") as fh:
         text = fh.read(1 << 20)
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     d = res.dialect
     reader = csv.reader(io.StringIO(text), delimiter=d.delimiter, quotechar=d.quoteChar,
                         doublequote=d.doubleQuote, escapechar=d.escapeChar,
                         skipinitialspace=d.skipInitialSpace)
-    for record in reader:
-        return record
-    return None
+    out = []
+    try:
+        for record in reader:
+            out.append(record)
+            if len(out) >= size:
+                break
+    except csv.Error:
+        pass  # the full reader reports what is wrong; the sample only locates the header
+    return out
+
+
+def header_rows(res: LoadedResource, sample: list[list[str]]) -> list[int]:
+    """Row numbers of the header: declared, or found like frictionless (see below)."""
+    d = res.dialect
+    if "header" in d.model_fields_set and not d.header:
+        return []
+    if "headerRows" in d.model_fields_set or "header" in d.model_fields_set or not sample:
+        return list(d.headerRows) if d.header else []
+    # frictionless skips leading rows (comments, titles) whose width is far from the
+    # sample's average width: the header is the first row within 10% of it.
+    widths = [len(r) for r in sample]
+    width = round(sum(widths) / len(widths))
+    drift = max(round(width * 0.1), 1)
+    for number, cells in enumerate(sample, start=1):
+        if _is_comment(d, number, cells):
+            continue
+        if width - drift <= len(cells) <= width + drift:
+            return [number]
+    return [1]
+
+
+def _is_comment(d, number: int, cells: list[str]) -> bool:
+    if number in d.commentRows:
+        return True
+    return bool(d.commentChar and cells and cells[0].startswith(d.commentChar))
 
 
 def _parse_text(text: str, res: LoadedResource) -> list[str]:
@@ -225,13 +257,20 @@ def check_table(res: LoadedResource, strict: bool = False) -> TableResult:
         result.errors.append(enc)
         if enc["code"][0] == "encoding-error":
             return result
-    schema, dialect = res.schema, res.dialect
-    first = _first_record(res)
-    if first is None:
+    dialect = res.dialect
+    sample = _sample(res)
+    if not sample:
         result.errors.append(single_error(res, "source-error", f"{res.relpath}: no records"))
         return result
-    header = first if dialect.header else None
-    width = len(first) if dialect.header else max(len(first), len(schema.fields))
+    hrows = [n for n in header_rows(res, sample) if n <= len(sample)]
+    header = ([dialect.headerJoin.join(c for c in cells if c)
+               for cells in zip(*[sample[n - 1] for n in hrows])] if hrows else None)
+    if header is not None and len(hrows) == 1:
+        header = sample[hrows[0] - 1]
+    if res.schema_inferred:
+        res.schema = infer_schema(header, sample, res.schema)
+    schema = res.schema
+    width = len(header) if header is not None else max(len(sample[0]), len(schema.fields))
     try:
         frame, ragged = read_cells(res, width)
     except (pa.ArrowInvalid, UnicodeDecodeError, ValueError) as exc:
@@ -240,9 +279,18 @@ def check_table(res: LoadedResource, strict: bool = False) -> TableResult:
         return result
     names = [f"c{i}" for i in range(width)]
 
+    # Rows before the header's last row, and comment rows, are not data.
+    skip = pl.col(ROW) <= (max(hrows) if hrows else 0)
+    if dialect.commentRows:
+        skip = skip | pl.col(ROW).is_in(dialect.commentRows)
+    if dialect.commentChar:
+        skip = skip | pl.col(names[0]).str.starts_with(dialect.commentChar).fill_null(False)
+    skipped = set(frame.filter(skip).get_column(ROW).to_list())
+    frame = frame.filter(~skip)
+    ragged = [(n, cells) for n, cells in ragged if n not in skipped]
     if header is not None:
-        frame = frame.filter(pl.col(ROW) > 1)
-        result.errors.append(check_labels(res, header))
+        # the header's line: records before it hold no quoted newlines in practice
+        result.errors.append(check_labels(res, header, max(hrows)))
     result.errors.append(check_ragged(res, ragged, width, frame))
 
     # Cells that are too large
@@ -297,7 +345,21 @@ def check_table(res: LoadedResource, strict: bool = False) -> TableResult:
     return result
 
 
-def check_labels(res: LoadedResource, header: list[str]) -> pl.DataFrame:
+def infer_schema(header: list[str] | None, sample: list[list[str]], schema: Schema) -> Schema:
+    """No schema was given: one field of type ``any`` per column, named like frictionless."""
+    labels = header if header is not None else [""] * max(len(r) for r in sample)
+    names: list[str] = []
+    seen: list[str] = []
+    for i, label in enumerate(labels, start=1):
+        name = label if label.strip() else f"field{i}"
+        count = seen.count(name) + 1  # a repeated label gets its occurrence number, as in frictionless
+        seen.append(name)
+        names.append(f"{name}{count}" if count > 1 else name)
+    return Schema(fields=[Field(name=n, type="any") for n in names],
+                  missingValues=schema.missingValues)
+
+
+def check_labels(res: LoadedResource, header: list[str], at: int = 1) -> pl.DataFrame:
     """Header labels against the schema's field names (frictionless label errors)."""
     out = []
     fields = res.schema.fields
@@ -306,27 +368,27 @@ def check_labels(res: LoadedResource, header: list[str]) -> pl.DataFrame:
     for i, label in enumerate(header):
         f = fields[i] if i < len(fields) else None
         name = f.name if f else None
-        where = dict(row=1, line=1, fieldname=name or label, field_number=i + 1, value=label)
+        where = {"row": at, "line": at, "fieldname": name or label, "field_number": i + 1, "value": label}
         if label.strip() == "":
-            out.append(single_error(res, "blank-label", f"{res.relpath}:1: column {i + 1} has "
+            out.append(single_error(res, "blank-label", f"{res.relpath}:{at}: column {i + 1} has "
                                     f"no label; expected '{name}'" if name else
-                                    f"{res.relpath}:1: column {i + 1} has no label", **where))
+                                    f"{res.relpath}:{at}: column {i + 1} has no label", **where))
         elif label in seen:
-            out.append(single_error(res, "duplicate-label", f"{res.relpath}:1: label '{label}' "
+            out.append(single_error(res, "duplicate-label", f"{res.relpath}:{at}: label '{label}' "
                                     f"of column {i + 1} repeats column {seen[label]}", **where))
         elif f is None:
-            out.append(single_error(res, "extra-label", f"{res.relpath}:1: column {i + 1} "
+            out.append(single_error(res, "extra-label", f"{res.relpath}:{at}: column {i + 1} "
                                     f"'{label}' is not a field of the schema; remove the column "
                                     "or add the field", **where))
         elif norm(label) != norm(name):
-            out.append(single_error(res, "incorrect-label", f"{res.relpath}:1: column {i + 1} is "
+            out.append(single_error(res, "incorrect-label", f"{res.relpath}:{at}: column {i + 1} is "
                                     f"labelled '{label}' but the schema's field {i + 1} is "
                                     f"'{name}'", **where))
         seen.setdefault(label, i + 1)
     for j in range(len(header), len(fields)):
-        out.append(single_error(res, "missing-label", f"{res.relpath}:1: the header has no "
-                                f"column for field '{fields[j].name}' (field {j + 1})", row=1,
-                                line=1, fieldname=fields[j].name, field_number=j + 1))
+        out.append(single_error(res, "missing-label", f"{res.relpath}:{at}: the header has no "
+                                f"column for field '{fields[j].name}' (field {j + 1})", row=at,
+                                line=at, fieldname=fields[j].name, field_number=j + 1))
     return pl.concat(out) if out else empty_errors()
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import polars as pl
 
 from . import table
-from .errors import ErrorRecord
 from .descriptors import LoadedPackage, load_target
+from .errors import ErrorRecord
 
 
 @dataclass

@@ -1,0 +1,194 @@
+"""Conformance: factpack reports the same errors as frictionless-py 5.21.
+
+Every CSV-backed package, resource and schema of frictionless-py's own test
+fixtures (``../shared/conformance/frictionless-py-data``) and of our fixtures
+(``tests/fixtures/validator``) is validated by both tools; the sets of
+``(resource, row, field, code)`` must be equal. A bare CSV is first described
+by frictionless (schema, dialect and encoding inferred) and that descriptor is
+then validated by both, so both tools judge the same file against the same
+schema. Where factpack does not support a feature (Excel, remote URLs,
+compressed or multipart files, inline data) it must say so with a
+``source-error``; that counts as a match, a silent pass does not.
+
+Run ``python tests/test_conformance.py [NAME…]`` to print both error sets of
+each case.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+import yaml
+
+frictionless = pytest.importorskip("frictionless")
+
+from factpack.validate import validate_target
+
+CORPUS = Path(__file__).parents[2] / "shared" / "conformance" / "frictionless-py-data"
+FIXTURES = Path(__file__).parent / "fixtures" / "validator"
+
+# Codes about descriptors, and codes about reading the data: compared as classes,
+# because the two tools split one metadata problem into different numbers of errors.
+METADATA = {"package-error", "resource-error", "schema-error", "field-error", "dialect-error",
+            "checklist-error", "inquiry-error", "report-error", "pipeline-error", "step-error"}
+LOADING = {"source-error", "scheme-error", "format-error", "compression-error", "io-error",
+           "encoding-error", "hash-count", "byte-count"}
+
+# case name → why factpack differs from frictionless there (keep short and honest).
+KNOWN_DIFFERENCES: dict[str, str] = {}
+
+
+def _descriptor_kind(path: Path) -> str | None:
+    """'package', 'resource' or 'schema' for a Frictionless descriptor file, else None."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    if "resources" in data:
+        return "package"
+    if "path" in data or "data" in data:
+        return "resource"
+    if "fields" in data:
+        return "schema"
+    return None
+
+
+def discover(root: Path) -> list[tuple[str, Path, str]]:
+    """(case name, file, kind) for every descriptor and CSV under ``root``."""
+    out = []
+    for path in sorted(root.rglob("*")):
+        if not path.is_file():
+            continue
+        name = f"{root.name}/{path.relative_to(root)}"
+        if path.suffix in (".json", ".yaml", ".yml"):
+            kind = _descriptor_kind(path)
+            if kind:
+                out.append((name, path, kind))
+        elif path.suffix in (".csv", ".tsv"):
+            out.append((name, path, "csv"))
+    return out
+
+
+def _cases() -> list[tuple[str, Path, str]]:
+    cases = discover(FIXTURES) if FIXTURES.is_dir() else []
+    if CORPUS.is_dir():
+        cases += discover(CORPUS)
+    return cases
+
+
+def described(csv_path: Path, tmp: Path) -> Path:
+    """A resource descriptor for a bare CSV, inferred by frictionless, next to a copy of it."""
+    copy = tmp / csv_path.name
+    shutil.copyfile(csv_path, copy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        resource = frictionless.describe(str(copy.name), type="resource", basepath=str(tmp))
+    descriptor = resource.to_descriptor()
+    out = tmp / "resource.json"
+    out.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+    return out
+
+
+def _norm(code: str, resource: str | None, row: int | None, field: str | None) -> tuple:
+    if code in METADATA:
+        return (None, None, None, "metadata-error")
+    if code in LOADING:
+        return (None, None, None, "source-error")
+    if code.endswith("-label"):
+        row = None  # frictionless puts label errors on no row; factpack on the header row 1
+    if code in ("extra-cell", "blank-row", "primary-key", "foreign-key"):
+        field = None  # frictionless names no field for row-level errors ('' for an extra cell)
+    return (resource, row, field or None, code)
+
+
+def frictionless_errors(path: Path) -> set[tuple]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = frictionless.validate(str(path), limit_errors=10**9)
+    found = {_norm(e.type, None, None, None) for e in report.errors}
+    for task in report.tasks:
+        for e in task.errors:
+            found.add(_norm(e.type, task.name, getattr(e, "row_number", None),
+                            getattr(e, "field_name", None)))
+    return found
+
+
+def factpack_errors(path: Path) -> tuple[set[tuple], list[str]]:
+    """The normalised error set, and the messages of source-errors (to judge 'unsupported')."""
+    report = validate_target(path, path.parent)
+    found, sources = set(), []
+    for row in report.errors.iter_rows(named=True):
+        found.add(_norm(row["code"], row["resource"], row["row"], row["field"]))
+        if row["code"] == "source-error":
+            sources.append(row["message"])
+    return found, sources
+
+
+def compare(name: str, path: Path, kind: str, tmp: Path) -> tuple[str, set, set]:
+    """'match', 'unsupported' or 'mismatch', with both error sets."""
+    target = described(path, tmp) if kind == "csv" else path
+    theirs = frictionless_errors(target)
+    ours, sources = factpack_errors(target)
+    if ours == theirs:
+        return "match", theirs, ours
+    unsupported = any("not supported" in m for m in sources)
+    if unsupported:
+        return "unsupported", theirs, ours
+    return "mismatch", theirs, ours
+
+
+CASES = _cases()
+_tally: dict[str, int] = {}
+
+
+@pytest.mark.parametrize("name,path,kind", CASES, ids=[c[0] for c in CASES])
+def test_case(name: str, path: Path, kind: str, tmp_path: Path) -> None:
+    outcome, theirs, ours = compare(name, path, kind, tmp_path)
+    _tally[outcome] = _tally.get(outcome, 0) + 1
+    if outcome == "mismatch" and name in KNOWN_DIFFERENCES:
+        _tally["known"] = _tally.get("known", 0) + 1
+        pytest.xfail(KNOWN_DIFFERENCES[name])
+    assert outcome != "mismatch", (
+        f"{name}: only frictionless: {sorted(theirs - ours, key=str)}; "
+        f"only factpack: {sorted(ours - theirs, key=str)}")
+
+
+def test_corpus_present() -> None:
+    if not CORPUS.is_dir():
+        pytest.skip(f"conformance corpus not found at {CORPUS}: only our fixtures were compared")
+    assert len([c for c in CASES if c[0].startswith(CORPUS.name)]) > 100
+
+
+def teardown_module() -> None:
+    n = sum(v for k, v in _tally.items() if k != "known")
+    print(f"\nconformance: {_tally.get('match', 0) + _tally.get('unsupported', 0)}/{n} cases "
+          f"matched ({_tally.get('unsupported', 0)} of them unsupported features reported as "
+          f"source-error; {_tally.get('known', 0)} known differences)")
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    wanted = sys.argv[1:]
+    totals: dict[str, int] = {}
+    for name, path, kind in CASES:
+        if wanted and not any(w in name for w in wanted):
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                outcome, theirs, ours = compare(name, path, kind, Path(tmp))
+            except Exception as exc:  # noqa: BLE001
+                outcome, theirs, ours = "crash", {repr(exc)[:300]}, set()
+        totals[outcome] = totals.get(outcome, 0) + 1
+        if outcome != "match" or wanted:
+            print(f"== {outcome}: {name} ({kind})")
+            print("   only frictionless:", sorted(theirs - ours, key=str)[:12])
+            print("   only factpack:    ", sorted(ours - theirs, key=str)[:12])
+    print(totals)
