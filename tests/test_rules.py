@@ -112,6 +112,23 @@ def test_figure_currency():
                              ("figures", 5, 5, "unit"), ("figures", 6, 6, "unit")]
 
 
+def test_figure_units_amounts_in_whole_units():
+    figures = frame([
+        {"id": "ok", "quantity": "money", "value_low": "10000000000", "value_high": "30000000000",
+         "value": None, "value_text": "10-20-30 billion USD"},
+        {"id": "billions", "quantity": "money", "value_low": "10", "value_high": "30",
+         "value": None, "value_text": "10-20-30 billion USD"},
+        {"id": "half", "quantity": "money", "value_low": None, "value_high": None,
+         "value": "500000000", "value_text": "0.5 billion"},
+        {"id": "years", "quantity": "years", "value_low": None, "value_high": None,
+         "value": "5", "value_text": "50 billion over 5 years"},
+        {"id": "plain", "quantity": "units", "value_low": None, "value_high": None,
+         "value": "12", "value_text": "12 drones"},
+    ])
+    errors = only(run({"figures": figures}), "figure-units")
+    assert where(errors) == [("figures", 3, 3, "value_low"), ("figures", 3, 3, "value_high")]
+
+
 # --------------------------------------------------------------------------- codes
 
 

@@ -240,6 +240,41 @@ def rule_figure_currency(ctx: _Ctx) -> list[ErrorRecord]:
     return out
 
 
+_SCALES = {"thousand": 10**3, "million": 10**6, "mn": 10**6, "billion": 10**9, "bn": 10**9,
+           "trillion": 10**12}
+_SCALE_RE = re.compile(r"(?i)\b(" + "|".join(_SCALES) + r")\b")
+_NUMBER_RE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+def _scaled_minimum(text: str | None) -> float | None:
+    """Least amount a text such as "10-20-30 billion" can mean in whole units, if it names a scale."""
+    if not text:
+        return None
+    scales = [_SCALES[m.lower()] for m in _SCALE_RE.findall(text)]
+    numbers = [float(n) for n in _NUMBER_RE.findall(text)]
+    return min(scales) * min(numbers) if scales and numbers else None
+
+
+def rule_figure_units(ctx: _Ctx) -> list[ErrorRecord]:
+    """Amounts are in whole units: "10 billion" is 10000000000, not 10."""
+    name = "figures"
+    cols = [c for c in ("value_low", "value", "value_high") if ctx.has(name, c)]
+    if not cols or not ctx.has(name, "value_text"):
+        return []
+    df = ctx.tables[name]
+    if "quantity" in df.columns:
+        df = df.filter(pl.col("quantity").fill_null("") != "years")
+    df = df.with_columns(pl.col("value_text").map_elements(
+        _scaled_minimum, return_dtype=pl.Float64, skip_nulls=True).alias("_min"))
+    out: list[ErrorRecord] = []
+    for col in cols:
+        hits = df.filter((pl.col(col).cast(pl.Float64, strict=False) < pl.col("_min")).fill_null(False))
+        out += ctx.errors("figure-units", name, hits, col, lambda r, c=col: (
+            f"{r[c]} is too small for '{r['value_text']}' (at least {r['_min']:.0f}); give "
+            "amounts in whole units, e.g. 10 billion = 10000000000"))
+    return out
+
+
 def _code_rule(ctx: _Ctx, rule: str, columns: Iterable[str], shape: str,
                valid: Callable[[list[str]], set[str]], what: str) -> list[ErrorRecord]:
     out: list[ErrorRecord] = []
@@ -482,6 +517,7 @@ RULES: dict[str, Callable[[_Ctx], list[ErrorRecord]]] = {
     "date-order": rule_date_order,
     "figure-range": rule_figure_range,
     "figure-currency": rule_figure_currency,
+    "figure-units": rule_figure_units,
     "iso-country": rule_iso_country,
     "iso-currency": rule_iso_currency,
     "bcp47-language": rule_bcp47_language,
