@@ -71,6 +71,15 @@ def test_every_table_has_rows_and_header_matches_schema():
         assert df.height > 0, name
 
 
+def test_every_field_is_titled_and_described():
+    for name in T:
+        schema = yaml.safe_load((REPO / "schemas" / f"{name}.yaml").read_text(encoding="utf-8"))
+        assert schema["$schema"] == "https://datapackage.org/profiles/2.0/tableschema.json"
+        assert schema["primaryKey"] and schema["missingValues"] == [""]
+        for f in schema["fields"]:
+            assert f.get("title") and len(f.get("description", "")) > 20, (name, f["name"])
+
+
 def test_files_are_utf8_lf_without_bom():
     for name in T:
         raw = (DATASET / "data" / f"{name}.csv").read_bytes()
