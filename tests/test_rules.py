@@ -133,10 +133,19 @@ def test_figure_units_amounts_in_whole_units():
 
 
 def test_iso_country():
-    actors = frame([{"id": "a", "country": "UA"}, {"id": "b", "country": "XX"}, {"id": "c", "country": None}])
+    actors = frame([{"id": "a", "country": "UA"}, {"id": "b", "country": "XX"}, {"id": "c", "country": None},
+                    {"id": "d", "country": "usa"}])
     policies = frame([{"id": "p", "jurisdiction": "ZZ"}])
     errors = only(run({"actors": actors, "policies": policies}), "iso-country")
-    assert where(errors) == [("actors", 3, 3, "country"), ("policies", 2, 2, "jurisdiction")]
+    assert where(errors) == [("actors", 3, 3, "country"), ("actors", 5, 5, "country"),
+                             ("policies", 2, 2, "jurisdiction")]
+    # A cell that fails the field's own pattern is reported by layer 2, not twice.
+    schemas = {"actors": {"fields": [{"name": "country", "type": "string",
+                                      "constraints": {"pattern": "^[A-Z]{2}$"}}]}}
+    errors = only(run({"actors": actors}, schemas=schemas), "iso-country")
+    assert where(errors) == [("actors", 3, 3, "country")]
+    schemas["actors"]["fields"][0]["constraints"]["pattern"] = "^(?=[A-Z])[A-Z]{2}$"  # not runnable
+    assert len(only(run({"actors": actors}, schemas=schemas), "iso-country")) == 2
 
 
 def test_iso_currency():

@@ -125,16 +125,20 @@ class _Ctx:
                 .select(pl.col("id").alias("_source"), pl.col("archive_path").alias("_archive"))
                 .unique("_source", keep="first"))
 
+    def field(self, name: str, col: str) -> dict:
+        """The schema's descriptor of a column, or {} when there is none."""
+        schema = (self.schemas or {}).get(name) or {}
+        fields = schema.get("fields") if isinstance(schema, dict) else None
+        for f in fields if isinstance(fields, list) else []:
+            if isinstance(f, dict) and f.get("name") == col:
+                return f
+        return {}
+
     def string_fields(self, name: str) -> list[str]:
-        """Columns typed string (or untyped) by the schema; all columns without one."""
-        cols = [c for c in self.tables[name].columns if not c.startswith("_")]
-        schema = (self.schemas or {}).get(name)
-        if not schema:
-            return cols
-        typed = {f.get("name"): f for f in schema.get("fields", []) if isinstance(f, dict)}
-        return [c for c in cols
-                if typed.get(c, {}).get("type", "string") in ("string", "any")
-                and not typed.get(c, {}).get("allowFormulaPrefix", False)]
+        """Columns typed string (or untyped) by the schema, unless they allow formula prefixes."""
+        return [c for c in self.tables[name].columns if not c.startswith("_")
+                and self.field(name, c).get("type", "string") in ("string", "any")
+                and not self.field(name, c).get("allowFormulaPrefix", False)]
 
 
 def _prepare(df: pl.DataFrame) -> pl.DataFrame:
@@ -275,14 +279,21 @@ def rule_figure_units(ctx: _Ctx) -> list[ErrorRecord]:
     return out
 
 
-def _code_rule(ctx: _Ctx, rule: str, columns: Iterable[str], shape: str,
+def _code_rule(ctx: _Ctx, rule: str, columns: Iterable[str],
                valid: Callable[[list[str]], set[str]], what: str) -> list[ErrorRecord]:
+    """Codes checked against a code list; a cell failing its field's own pattern is layer 2's."""
     out: list[ErrorRecord] = []
     for name, df in ctx.tables.items():
         for col in columns:
             if col not in df.columns:
                 continue
-            candidates = df.filter(pl.col(col).str.contains(shape).fill_null(False))
+            pattern = ctx.field(name, col).get("constraints", {}).get("pattern")
+            candidates = df.filter(pl.col(col).is_not_null())
+            if isinstance(pattern, str):
+                try:
+                    candidates = candidates.filter(pl.col(col).str.contains(pattern))
+                except pl.exceptions.PolarsError:  # a pattern polars cannot run: check every code
+                    pass
             good = valid(candidates.get_column(col).unique().to_list())
             hits = candidates.filter(~pl.col(col).is_in(sorted(good)))
             out += ctx.errors(rule, name, hits, col, lambda r, c=col: f"'{r[c]}' is not {what}")
@@ -293,7 +304,7 @@ def rule_iso_country(ctx: _Ctx) -> list[ErrorRecord]:
     import pycountry
 
     codes = {c.alpha_2 for c in pycountry.countries}
-    return _code_rule(ctx, "iso-country", ("country", "jurisdiction"), r"^[A-Z]{2}$",
+    return _code_rule(ctx, "iso-country", ("country", "jurisdiction"),
                       lambda values: codes & set(values),
                       "an ISO 3166-1 alpha-2 country code (e.g. UA, US)")
 
@@ -302,14 +313,14 @@ def rule_iso_currency(ctx: _Ctx) -> list[ErrorRecord]:
     import pycountry
 
     codes = {c.alpha_3 for c in pycountry.currencies}
-    return _code_rule(ctx, "iso-currency", ("currency",), r"^[A-Z]{3}$",
+    return _code_rule(ctx, "iso-currency", ("currency",),
                       lambda values: codes & set(values), "an ISO 4217 currency code (e.g. USD)")
 
 
 def rule_bcp47_language(ctx: _Ctx) -> list[ErrorRecord]:
     import langcodes
 
-    return _code_rule(ctx, "bcp47-language", ("language",), r".",
+    return _code_rule(ctx, "bcp47-language", ("language",),
                       lambda values: {v for v in values if langcodes.tag_is_valid(v)},
                       "a valid BCP 47 language tag (e.g. en, uk)")
 
