@@ -59,11 +59,10 @@ class _Ctx:
         df = self.tables.get(name)
         return df is not None and all(c in df.columns for c in cols)
 
-    def error(self, rule: str, resource: str, row: dict, field: str, message: str,
-              value: object = ...) -> ErrorRecord:
+    def error(self, rule: str, resource: str, row: dict, field: str, message: str) -> ErrorRecord:
         """One rule-error at ``row`` (a dict with ``_row``/``_line``) of ``resource``."""
         path = self.paths.get(resource)
-        cell = row.get(field) if value is ... else value
+        cell = row.get(field)
         number = None
         df = self.tables.get(resource)
         if df is not None and field in df.columns:
@@ -287,7 +286,8 @@ def _code_rule(ctx: _Ctx, rule: str, columns: Iterable[str],
         for col in columns:
             if col not in df.columns:
                 continue
-            pattern = ctx.field(name, col).get("constraints", {}).get("pattern")
+            constraints = ctx.field(name, col).get("constraints")
+            pattern = constraints.get("pattern") if isinstance(constraints, dict) else None
             candidates = df.filter(pl.col(col).is_not_null())
             if isinstance(pattern, str):
                 try:
