@@ -1,0 +1,346 @@
+"""``factpack build``: validate a dataset, then write its immutable, reproducible package.
+
+Flow: layers 1–3 (release rules on) → typed tables → everything written into a
+temporary folder next to the target → layer 4 (frictionless-py on the built
+``datapackage.json`` and factpack's own check of what it skips, see
+:func:`factpack.parquet.verify_package`) → renamed into place. An invalid dataset or a failed
+check writes nothing and leaves an earlier build as it was.
+
+Output (``build/<name>/``)::
+
+    <version>/datapackage.json, data/<table>.csv, data/<table>.parquet,
+              README.md, CHANGELOG.md, <name>.sqlite
+    <name>-<version>.zip
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import polars as pl
+import typer
+from rich.console import Console
+
+from . import codebook, parquet, sqlite
+from .descriptors import LoadedPackage, dataset_dirs, load_dataset, repo_root
+from .errors import ErrorRecord, FactpackError
+from .models import Schema
+from .validate import Report, records_frame, validate_package
+
+PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
+PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can hold: no clock in the output
+
+
+class BuildInvalid(FactpackError):
+    """The dataset (or the package built from it) is invalid: exit 1, report attached."""
+
+    def __init__(self, report: Report, message: str) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+def file_hash(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return "sha256:" + hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def dump_json(obj: Any) -> str:
+    """Stable JSON: insertion order (fixed by the code), two-space indent, trailing newline."""
+    return json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n"
+
+
+# ---------------------------------------------------------------- tables
+
+
+def sorted_tables(pkg: LoadedPackage, report: Report) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
+    """Each table as (cell text, typed) frames, rows in primary-key order.
+
+    The text is exactly what layer 2 validated; missing cells are written back as
+    the field's first missing value (normally the empty string).
+    """
+    out = {}
+    for res in pkg.resources:
+        schema = res.schema
+        raw = report.tables[res.name].raw
+        assert raw is not None  # a valid table was read
+        text = raw.select(f.name for f in schema.fields)
+        typed = parquet.typed(text, schema)
+        keys = schema.primaryKey or []
+        if keys:  # sort on typed values (an integer key sorts as a number), then apply to both
+            order = typed.with_row_index("_i").sort(keys, nulls_last=False, maintain_order=True)
+            idx = order.get_column("_i")
+            text, typed = text[idx], typed[idx]
+        # "" is written as an unquoted empty cell (null_value); another first missing
+        # value, e.g. "NA", is filled in so that the cell reads back as missing.
+        text = text.with_columns(
+            pl.col(f.name).fill_null(parquet.null_text(f, schema)[0])
+            for f in schema.fields if parquet.null_text(f, schema)[:1] not in ([], [""]))
+        out[res.name] = (text, typed)
+    return out
+
+
+# ---------------------------------------------------------------- descriptor
+
+
+def package_descriptor(pkg: LoadedPackage, resources: list[dict[str, Any]]) -> dict[str, Any]:
+    """Data Package v2 metadata from ``dataset.yaml`` (``created`` from it, never the clock)."""
+    meta = pkg.meta
+    assert meta is not None
+
+    def dump(items: list) -> list[dict[str, Any]]:
+        return [m.model_dump(by_alias=True, exclude_defaults=True) for m in items]
+
+    desc: dict[str, Any] = {"$schema": PACKAGE_PROFILE, "name": meta.name, "title": meta.title,
+                            "version": meta.version, "description": meta.description}
+    if meta.homepage:
+        desc["homepage"] = meta.homepage
+    desc |= {"licenses": dump(meta.licenses), "contributors": dump(meta.contributors)}
+    if meta.sources:
+        desc["sources"] = dump(meta.sources)
+    if meta.keywords:
+        desc["keywords"] = meta.keywords
+    desc["created"] = meta.created
+    desc["resources"] = resources
+    return desc
+
+
+def resource_descriptors(pkg: LoadedPackage, folder: Path) -> list[dict[str, Any]]:
+    """CSV resources (FK order, the tables' own names), then their Parquet twins.
+
+    A Parquet resource declares ``hash`` but not ``bytes``: frictionless-py 5.21
+    never measures a Parquet file, so a declared ``bytes`` fails there ("actual is
+    None"). factpack verifies the hash, types and rows itself (:mod:`factpack.parquet`).
+    Its schema is :func:`factpack.parquet.twin_schema` of the CSV's.
+    """
+    csvs, parquets = [], []
+    for res in pkg.resources:
+        schema = json.loads(dump_json(pkg.schemas[res.name]))  # YAML dates etc. → JSON values
+        head = {k: schema[k] for k in ("title", "description") if k in schema}
+        csv_path, pq_path = f"data/{res.name}.csv", f"data/{res.name}.parquet"
+        csvs.append({
+            "name": res.name, "type": "table", "path": csv_path, **head, "format": "csv",
+            "mediatype": "text/csv", "encoding": "utf-8",
+            "bytes": (folder / csv_path).stat().st_size, "hash": file_hash(folder / csv_path),
+            "schema": schema,
+        })
+        parquets.append({
+            "name": res.name + parquet.PARQUET_SUFFIX, "type": "table", "path": pq_path, **head,
+            "format": "parquet", "mediatype": PARQUET_MEDIATYPE,
+            "hash": file_hash(folder / pq_path), "schema": parquet.twin_schema(schema),
+        })
+    return csvs + parquets
+
+
+# ---------------------------------------------------------------- files
+
+
+def write_zip(folder: Path, dest: Path, prefix: str) -> None:
+    """The folder as a zip with sorted entries, fixed dates and permissions."""
+    with zipfile.ZipFile(dest, "w") as zf:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            info = zipfile.ZipInfo(f"{prefix}/{path.relative_to(folder).as_posix()}", ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3  # unix, so the permissions below are read
+            info.external_attr = 0o100644 << 16
+            zf.writestr(info, path.read_bytes(), compresslevel=9)
+
+
+def write_version(pkg: LoadedPackage, report: Report, dataset_dir: Path, dest: Path) -> None:
+    """Every file of ``<version>/`` into ``dest`` (an empty folder)."""
+    (dest / "data").mkdir()
+    tables = sorted_tables(pkg, report)
+    for res in pkg.resources:
+        text, typed = tables[res.name]
+        text.write_csv(dest / "data" / f"{res.name}.csv", line_terminator="\n",
+                       quote_style="necessary", null_value="")
+        parquet.write(typed, res.schema, dest / "data" / f"{res.name}.parquet")
+    sqlite.write(dest / f"{pkg.name}.sqlite",
+                 [(r.name, r.schema, tables[r.name][1]) for r in pkg.resources])
+    desc = package_descriptor(pkg, resource_descriptors(pkg, dest))
+    (dest / "datapackage.json").write_text(dump_json(desc), encoding="utf-8")
+    counts = {name: t.height for name, (t, _) in tables.items()}
+    readme = codebook.render(desc, counts)
+    (dest / "README.md").write_text(readme, encoding="utf-8")
+    changelog = dataset_dir / "CHANGELOG.md"
+    if changelog.is_file():
+        shutil.copyfile(changelog, dest / "CHANGELOG.md")
+
+
+def same_files(a: Path, b: Path) -> bool:
+    """Whether two folders hold the same files with the same bytes."""
+    def listing(folder: Path) -> dict[str, str]:
+        return {p.relative_to(folder).as_posix(): file_hash(p)
+                for p in folder.rglob("*") if p.is_file()}
+    return listing(a) == listing(b)
+
+
+def install(new: Path, target: Path) -> None:
+    """Put folder ``new`` at ``target``; an existing ``target`` is swapped out, then deleted.
+
+    rename(2) cannot replace a non-empty folder, so the old one is first renamed
+    aside and renamed back if the second rename fails.
+    """
+    if not target.exists():
+        os.replace(new, target)
+        return
+    aside = Path(tempfile.mkdtemp(prefix=".old-", dir=target.parent))
+    os.replace(target, aside / "v")
+    try:
+        os.replace(new, target)
+    except OSError:
+        os.replace(aside / "v", target)
+        raise
+    shutil.rmtree(aside)
+
+
+# ---------------------------------------------------------------- layer 4
+
+
+def frictionless_errors(descriptor: Path) -> list[ErrorRecord]:
+    """The reference tool's verdict on a built package, as error records."""
+    import frictionless
+
+    result = frictionless.validate(str(descriptor))
+    out = [ErrorRecord(code=e.type, path=descriptor.name, message=f"frictionless: {e.message}")
+           for e in result.errors]
+    for task in result.tasks:
+        for e in task.errors:
+            out.append(ErrorRecord(
+                code=e.type, resource=task.name, path=task.place,
+                row=getattr(e, "row_number", None), field=getattr(e, "field_name", None),
+                value=None if getattr(e, "cell", None) is None else str(e.cell),
+                message=f"frictionless: {e.message}"))
+    return out
+
+
+def check_built(folder: Path) -> list[ErrorRecord]:
+    """Layer 4: frictionless-py on ``datapackage.json``, then factpack's own checks of the
+    Parquet files (hash, types, rows against the CSV) and of the SQLite database."""
+    errors = frictionless_errors(folder / "datapackage.json")
+    errors += parquet.verify_package(folder)
+    desc = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    db = folder / f"{desc['name']}.sqlite"
+    counts = {r["name"]: parquet.read_text(folder / r["path"], _schema(r)).height
+              for r in desc["resources"] if r.get("format") == "csv"}
+    errors += [ErrorRecord(code="source-error", path=db.name, message=f"{db.name}: {p}")
+               for p in sqlite.verify(db, counts)]
+    return errors
+
+
+def _schema(resource: dict[str, Any]) -> Schema:
+    return Schema.model_validate(resource["schema"])
+
+
+# ---------------------------------------------------------------- build
+
+
+def build_dataset(dataset_dir: Path, root: Path, out: Path | None = None,
+                  force: bool = False) -> Path:
+    """Validate and build one dataset; return ``<out>/<name>/<version>``.
+
+    Raises :class:`BuildInvalid` (nothing written) if the dataset or the built
+    package is invalid, and :class:`FactpackError` if a different build of the same
+    version is already there (unless ``force``).
+    """
+    pkg = load_dataset(Path(dataset_dir), root)
+    report = validate_package(pkg, release=True)
+    if not report.valid:
+        raise BuildInvalid(report, f"{pkg.descriptor_path}: invalid, nothing was built")
+    return build_validated(pkg, report, Path(dataset_dir), out or root / "build", force)
+
+
+def build_validated(pkg: LoadedPackage, report: Report, dataset_dir: Path, out: Path,
+                    force: bool = False) -> Path:
+    """Write a dataset that passed layers 1–3: stage, check (layer 4), rename into place."""
+    meta = pkg.meta
+    assert meta is not None and report.valid
+    base = out / meta.name
+    target = base / meta.version
+    zip_name = f"{meta.name}-{meta.version}.zip"
+    base.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{meta.version}-", dir=base))
+    try:
+        staged = tmp / meta.version
+        staged.mkdir()
+        try:
+            write_version(pkg, report, dataset_dir, staged)
+        except sqlite.SQLiteError as exc:
+            raise FactpackError(f"{pkg.descriptor_path}: cannot write the SQLite database: "
+                                f"{exc}") from exc
+        problems = check_built(staged)
+        if problems:
+            raise BuildInvalid(Report(pkg, records_frame(problems)),
+                               f"{pkg.descriptor_path}: the built package failed its checks "
+                               "(layer 4), nothing was written")
+        if target.exists() and not force and not same_files(staged, target):
+            raise FactpackError(
+                f"{target}: an earlier build of {meta.name} {meta.version} has different "
+                f"content; bump 'version' in {pkg.descriptor_path} (a version is never rebuilt "
+                "with different content) or build with --force to replace it")
+        write_zip(staged, tmp / zip_name, f"{meta.name}-{meta.version}")
+        install(staged, target)
+        os.replace(tmp / zip_name, base / zip_name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def cli(
+    datasets: Annotated[list[str] | None, typer.Argument(
+        help="Dataset folders or names; none = every dataset under datasets/")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default: build/)")] = None,
+    force: Annotated[bool, typer.Option(
+        help="Replace an earlier build of the same version that has different content")] = False,
+    max_errors: Annotated[int, typer.Option(help="List at most this many errors")] = 1000,
+) -> None:
+    """Validate, then write build/<name>/<version>/ and its zip; nothing if invalid."""
+    from . import report as output
+
+    root = repo_root()
+    folders = [dataset_folder(d, root) for d in datasets] if datasets else dataset_dirs(root)
+    if not folders:
+        raise FactpackError(f"no datasets under {root / 'datasets'}")
+    # Validate every dataset first: one invalid dataset means nothing is built.
+    pkgs = [load_dataset(f, root) for f in folders]
+    reports = [validate_package(p, release=True) for p in pkgs]
+    err = Console(stderr=True)
+    if not all(r.valid for r in reports):
+        output.write_text(reports, max_errors)
+        err.print("[red]invalid: nothing was built[/red]")
+        raise typer.Exit(1)
+    console = Console(soft_wrap=True)
+    for pkg, report, folder in zip(pkgs, reports, folders):
+        try:
+            target = build_validated(pkg, report, folder, out or root / "build", force)
+        except BuildInvalid as exc:
+            output.write_text([exc.report], max_errors)
+            err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from None
+        archive = target.parent / f"{target.parent.name}-{target.name}.zip"
+        console.print(f"[green]built[/green] {shown(target, root)}/ and {shown(archive, root)}")
+        for path in sorted(p for p in target.rglob("*") if p.is_file()):
+            console.print(f"  {path.relative_to(target).as_posix()}  {path.stat().st_size:,} bytes")
+
+
+def dataset_folder(name: str, root: Path) -> Path:
+    """A dataset given as a folder or as its name under ``datasets/``."""
+    for folder in (Path(name), root / "datasets" / name):
+        if (folder / "dataset.yaml").is_file():
+            return folder.resolve()
+    raise FactpackError(f"{name}: no such dataset (expected a folder with dataset.yaml, or a "
+                        f"name under {root / 'datasets'})")
+
+
+def shown(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
