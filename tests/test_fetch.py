@@ -1,0 +1,302 @@
+"""``factpack fetch``: the published bytes or a clear error, and never a half-written cache.
+
+Every download goes through a real HTTP server on 127.0.0.1 (see ``packstore.serve``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+from packstore import Faults, add_release, factpack, serve, sha256, write_package, write_store
+
+from factpack.errors import FactpackError
+from factpack.fetch import fetch, parse_spec
+
+FAST = {"retries": 2, "backoff": 0.01}
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "cache"
+    monkeypatch.setenv("FACTPACK_CACHE", str(path))
+    return path
+
+
+@pytest.fixture
+def store(tmp_path) -> Path:
+    return write_store(tmp_path)
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in folder.rglob("*") if p.is_file()}
+
+
+def assert_cache_clean(cache: Path) -> None:
+    """Nothing but empty folders: no package, no .part, no work folder with content."""
+    left = [p for p in cache.rglob("*") if not p.is_dir()] if cache.exists() else []
+    assert left == []
+    assert not list((cache / "packages").glob("*")) if (cache / "packages").exists() else True
+
+
+def zip_requests(faults: Faults) -> list[tuple[str, str | None]]:
+    return [r for r in faults.requests if r[0].endswith(".zip")]
+
+
+# -- fetching what was published --------------------------------------------------------------
+
+@pytest.mark.parametrize("spec, version", [("demo", "1.1.0"), ("demo@latest", "1.1.0"),
+                                           ("demo@1.0.0", "1.0.0"), ("demo@1.1.0", "1.1.0")])
+def test_fetch_over_http_gives_the_published_folder(store, cache, spec, version):
+    with serve(store) as (url, faults):
+        folder = fetch(spec, store=url, progress=False, **FAST)
+    zip_sha = sha256(store / "demo" / f"demo-{version}.zip")
+    assert folder == cache / "packages" / zip_sha
+    assert files_of(folder) == files_of(store / "demo" / version)
+    assert json.loads((folder / "datapackage.json").read_text())["version"] == version
+    assert not list((cache / "tmp").iterdir())  # the work folder is gone
+    assert len(zip_requests(faults)) == 1
+
+
+def test_second_fetch_uses_the_cache_and_repairs_a_modified_one(store, cache, capfd):
+    with serve(store) as (url, faults):
+        first = fetch("demo@1.0.0", store=url, progress=False)
+        assert fetch("demo@1.0.0", store=url, progress=False) == first
+        assert len(zip_requests(faults)) == 1  # no second download
+        (first / "data" / "places.csv").write_text("id\nforged\n")
+        again = fetch("demo@1.0.0", store=url, progress=False)
+        assert len(zip_requests(faults)) == 2
+    assert "modified; downloading again" in capfd.readouterr().err
+    assert files_of(again) == files_of(store / "demo" / "1.0.0")
+
+
+@pytest.mark.parametrize("as_url", [False, True])
+def test_local_folder_and_file_url_stores(store, cache, as_url):
+    location = store.as_uri() if as_url else str(store)
+    folder = fetch("demo@1.0.0", store=location, progress=False)
+    assert files_of(folder) == files_of(store / "demo" / "1.0.0")
+
+
+def test_cli_fetch_to_a_folder(store, cache, tmp_path):
+    target = tmp_path / "out" / "demo"
+    env = {**os.environ, "FACTPACK_CACHE": str(cache)}
+    with serve(store) as (url, _):
+        done = factpack("fetch", "demo@1.0.0", "--store", url, "--to", str(target), env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(target)
+    assert files_of(target) == files_of(store / "demo" / "1.0.0")
+    assert [p.name for p in target.parent.iterdir()] == ["demo"]  # no temporary left over
+
+
+def test_cli_refuses_a_non_empty_target(store, cache, tmp_path):
+    target = tmp_path / "busy"
+    target.mkdir()
+    (target / "keep.txt").write_text("mine")
+    env = {**os.environ, "FACTPACK_CACHE": str(cache)}
+    done = factpack("fetch", "demo", "--store", str(store), "--to", str(target), env=env)
+    assert done.returncode == 2
+    assert "not an empty folder" in done.stderr
+    assert (target / "keep.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("nope", "no dataset 'nope' in the store (it has: demo)"),
+    ("demo@9.9.9", "demo has no version '9.9.9' (published: 1.0.0, 1.1.0)"),
+    ("demo@1@2", "is not NAME, NAME@VERSION or NAME@latest"),
+])
+def test_cli_unknown_name_or_version_is_a_clear_error(store, cache, spec, message):
+    env = {**os.environ, "FACTPACK_CACHE": str(cache)}
+    with serve(store) as (url, _):
+        done = factpack("fetch", spec, "--store", url, env=env)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert_cache_clean(cache)
+
+
+def test_missing_store_is_a_clear_error(tmp_path, cache):
+    with pytest.raises(FactpackError, match="catalog.json: not found"):
+        fetch("demo", store=tmp_path / "nowhere", progress=False)
+
+
+def test_parse_spec():
+    assert parse_spec("demo") == ("demo", None)
+    assert parse_spec("demo@latest") == ("demo", None)
+    assert parse_spec("demo@2.0.1") == ("demo", "2.0.1")
+    assert parse_spec("demo", "1.0.0") == ("demo", "1.0.0")
+    with pytest.raises(FactpackError, match="also given"):
+        parse_spec("demo@1.0.0", "2.0.0")
+
+
+# -- a download that is not what was published ------------------------------------------------
+
+def test_tampered_zip_names_the_file_and_both_hashes(store, cache):
+    zpath = store / "demo" / "demo-1.1.0.zip"
+    published = sha256(zpath)
+    data = bytearray(zpath.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # same size, one byte different
+    zpath.write_bytes(bytes(data))
+    with serve(store) as (url, _), pytest.raises(FactpackError) as exc:
+        fetch("demo", store=url, progress=False, **FAST)
+    message = str(exc.value)
+    assert "demo/demo-1.1.0.zip: sha256" in message
+    assert published in message and sha256(zpath) in message
+    assert "nothing was kept" in message
+    assert_cache_clean(cache)
+
+
+def _republish_zip(store: Path, version: str, entries: dict[str, bytes]) -> None:
+    """Replace a release's zip with ``entries`` and update the catalog's zip entry to match.
+
+    The catalog's per-file list stays as published: the zip is consistent with
+    the catalog's zip hash, but its content is not what the catalog lists.
+    """
+    from packstore import write_zip
+
+    zpath = store / "demo" / f"demo-{version}.zip"
+    write_zip(store, zpath, entries)
+    catalog = json.loads((store / "catalog.json").read_text())
+    catalog["datasets"]["demo"]["versions"][version]["zip"].update(
+        sha256=sha256(zpath), bytes=zpath.stat().st_size)
+    (store / "catalog.json").write_text(json.dumps(catalog))
+
+
+def test_file_inside_the_zip_differs_from_the_catalog(store, cache):
+    folder = store / "demo" / "1.0.0"
+    entries = files_of(folder)
+    entries["data/places.csv"] = entries["data/places.csv"].replace(b"Kyiv", b"Kiev")
+    _republish_zip(store, "1.0.0", entries)
+    with serve(store) as (url, _), pytest.raises(FactpackError) as exc:
+        fetch("demo@1.0.0", store=url, progress=False)
+    message = str(exc.value)
+    assert message.startswith("data/places.csv: sha256: the catalog says ")
+    assert sha256(folder / "data" / "places.csv") in message
+    assert_cache_clean(cache)
+
+
+def test_resource_differs_from_datapackage_json(tmp_path, cache):
+    """Catalog and zip agree, but a table is not the one datapackage.json declares."""
+    pkg = write_package(tmp_path / "pkg")
+    csv = pkg / "data" / "visits.csv"
+    csv.write_bytes(csv.read_bytes().replace(b"first line", b"FIRST LINE"))  # same size
+    store = tmp_path / "store"
+    add_release(store, pkg, "demo", "1.0.0")
+    with serve(store) as (url, _), pytest.raises(FactpackError) as exc:
+        fetch("demo", store=url, progress=False)
+    message = str(exc.value)
+    assert message.startswith("data/visits.csv: sha256: datapackage.json says ")
+    assert sha256(csv) in message
+    assert_cache_clean(cache)
+
+
+def test_truncated_file_on_the_server(store, cache):
+    zpath = store / "demo" / "demo-1.1.0.zip"
+    size = zpath.stat().st_size
+    with serve(store, Faults(truncate={zpath.name: size // 2})) as (url, _), \
+            pytest.raises(FactpackError) as exc:
+        fetch("demo", store=url, progress=False, **FAST)
+    assert f"the server has only {size // 2} bytes, the catalog says {size}" in str(exc.value)
+    assert_cache_clean(cache)
+
+
+def test_dropped_connection_is_resumed_with_range(store, cache):
+    zpath = store / "demo" / "demo-1.1.0.zip"
+    half = zpath.stat().st_size // 2
+    with serve(store, Faults(drop={zpath.name: [half, half + 100]})) as (url, faults):
+        folder = fetch("demo", store=url, progress=False, **FAST)
+    assert files_of(folder) == files_of(store / "demo" / "1.1.0")
+    assert zip_requests(faults) == [("/demo/demo-1.1.0.zip", None),
+                                    ("/demo/demo-1.1.0.zip", f"bytes={half}-"),
+                                    ("/demo/demo-1.1.0.zip", f"bytes={half + 100}-")]
+
+
+def test_server_that_goes_away_mid_download(store, cache):
+    zpath = store / "demo" / "demo-1.1.0.zip"
+    with serve(store, Faults(die={zpath.name: 1000})) as (url, _), \
+            pytest.raises(FactpackError) as exc:
+        fetch("demo", store=url, progress=False, **FAST)
+    message = str(exc.value)
+    assert "demo-1.1.0.zip: download failed after 3 attempts without progress" in message
+    assert f"(1000 of {zpath.stat().st_size} bytes)" in message
+    assert_cache_clean(cache)
+
+
+def test_server_that_sends_more_than_declared(store, cache):
+    catalog = json.loads((store / "catalog.json").read_text())
+    catalog["datasets"]["demo"]["versions"]["1.1.0"]["zip"]["bytes"] -= 10
+    (store / "catalog.json").write_text(json.dumps(catalog))
+    with serve(store) as (url, _), pytest.raises(FactpackError, match="more than the"):
+        fetch("demo", store=url, progress=False)
+    assert_cache_clean(cache)
+
+
+# -- archives that try to escape ---------------------------------------------------------------
+
+def _symlink_zip(entries: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+        link = zipfile.ZipInfo("data/link")
+        link.external_attr = 0o120777 << 16
+        zf.writestr(link, "/etc/passwd")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("evil, message", [
+    ("../evil.txt", "would be written outside the target folder"),
+    ("data/../../evil.txt", "would be written outside the target folder"),
+    ("/tmp/evil.txt", "would be written outside the target folder"),
+    ("symlink", "is a symbolic link"),
+])
+def test_zip_slip_and_links_are_refused(store, cache, tmp_path, evil, message):
+    entries = files_of(store / "demo" / "1.0.0")
+    zpath = store / "demo" / "demo-1.0.0.zip"
+    if evil == "symlink":
+        zpath.write_bytes(_symlink_zip(entries))
+        catalog = json.loads((store / "catalog.json").read_text())
+        catalog["datasets"]["demo"]["versions"]["1.0.0"]["zip"].update(
+            sha256=sha256(zpath), bytes=zpath.stat().st_size)
+        (store / "catalog.json").write_text(json.dumps(catalog))
+    else:
+        _republish_zip(store, "1.0.0", {**entries, evil: b"owned"})
+    before = sorted(p for p in tmp_path.rglob("*") if cache not in p.parents)
+    with serve(store) as (url, _), pytest.raises(FactpackError, match=message):
+        fetch("demo@1.0.0", store=url, progress=False)
+    after = sorted(p for p in tmp_path.rglob("*") if p != cache and cache not in p.parents)
+    assert after == before  # nothing written outside the cache
+    assert not Path("/tmp/evil.txt").exists()
+    assert_cache_clean(cache)
+
+
+def test_a_file_that_unpacks_larger_than_declared_is_cut_off(store, cache):
+    entries = files_of(store / "demo" / "1.0.0")
+    entries["README.md"] = b"#" * 50_000_000  # compresses to ~50 kB; the catalog says 13 bytes
+    _republish_zip(store, "1.0.0", entries)
+    with serve(store) as (url, _), pytest.raises(FactpackError) as exc:
+        fetch("demo@1.0.0", store=url, progress=False)
+    assert "README.md: unpacks to more than the" in str(exc.value)
+    assert_cache_clean(cache)
+
+
+def test_extra_file_in_the_zip_is_refused(store, cache):
+    entries = {**files_of(store / "demo" / "1.0.0"), "data/extra.csv": b"a\n1\n"}
+    _republish_zip(store, "1.0.0", entries)
+    with serve(store) as (url, _), pytest.raises(FactpackError,
+                                                  match="files the catalog does not list"):
+        fetch("demo@1.0.0", store=url, progress=False)
+    assert_cache_clean(cache)
+
+
+def test_catalog_path_outside_the_store_is_refused(store, cache):
+    catalog = json.loads((store / "catalog.json").read_text())
+    catalog["datasets"]["demo"]["versions"]["1.1.0"]["zip"]["path"] = "../secret.zip"
+    (store / "catalog.json").write_text(json.dumps(catalog))
+    with pytest.raises(FactpackError, match="paths must stay inside the store"):
+        fetch("demo", store=store, progress=False)
+    assert_cache_clean(cache)
