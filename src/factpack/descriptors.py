@@ -21,6 +21,7 @@ from .errors import ErrorRecord, FactpackError
 from .models import DatasetMeta, Dialect, Package, Resource, Schema, unknown_properties
 
 SUPPORTED_FORMATS = {"csv", "tsv", None}
+COMPRESSED = {"zip", "gz", "bz2", "xz", "zst", "7z", "tar"}
 
 
 @dataclass
@@ -259,7 +260,8 @@ def load_package(path: Path) -> LoadedPackage:
         pkg.errors.append(ErrorRecord(code="package-error", path=relpkg,
                                       message=f"{relpkg}: not valid JSON/YAML: {exc}"))
         return pkg
-    if isinstance(data, dict) and "resources" not in data and "fields" in data:
+    if (isinstance(data, dict) and "resources" not in data and "fields" in data
+            and "path" not in data and "data" not in data):
         return _load_schema_only(pkg, path, data, lines)
     single = isinstance(data, dict) and "resources" not in data and ("path" in data or "data" in data)
     if single:
@@ -278,6 +280,8 @@ def load_package(path: Path) -> LoadedPackage:
         if loaded is not None:
             pkg.resources.append(loaded)
     _check_references(pkg)
+    if any(e.code in ("package-error", "schema-error") for e in pkg.errors):
+        pkg.resources = []  # like frictionless: a broken descriptor is fixed before data is read
     return pkg
 
 
@@ -294,7 +298,8 @@ def _load_schema_only(pkg: LoadedPackage, path: Path, data: dict, lines: dict) -
 # Properties frictionless-py reports as misplaced (they belong one level down).
 MISPLACED_PACKAGE = {"missingValues": "resources[].schema.missingValues",
                      "fields": "resources[].schema.fields"}
-MISPLACED_RESOURCE = {"missingValues": "schema.missingValues"}
+MISPLACED_RESOURCE = {"missingValues": "schema.missingValues", "fields": "schema.fields",
+                      "primaryKey": "schema.primaryKey", "foreignKeys": "schema.foreignKeys"}
 MISPLACED_FIELD = {"required": "constraints.required"}
 
 
@@ -365,7 +370,8 @@ def _load_resource(pkg: LoadedPackage, res: Resource, i: int, base: Path,
     if not res.path:
         return unsupported("the resource has neither 'path' nor 'data'")
     fmt = (res.format or Path(res.path).suffix.lstrip(".")).lower() or None
-    if res.compression or fmt in {"zip", "gz", "bz2", "xz"}:
+    suffix = Path(res.path).suffix.lstrip(".").lower()
+    if res.compression or fmt in COMPRESSED or suffix in COMPRESSED:
         return unsupported(f"compressed files ('{res.path}') are not supported")
     if fmt not in SUPPORTED_FORMATS:
         return unsupported(f"format '{fmt}' is not supported (factpack validates CSV files)")

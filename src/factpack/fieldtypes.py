@@ -18,7 +18,8 @@ EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 URI = r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]*$"
 UUID = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
 BASE64 = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
-INTEGER = r"^[+-]?[0-9]+$"
+# Python int() (which frictionless uses) also takes "_" between digits: 2020_10 is 202010
+INTEGER = r"^[+-]?[0-9](?:_?[0-9])*$"
 NUMBER = r"^[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|NaN|INF|Inf|inf|nan)$"
 DURATION = (
     r"^P(?:(?:[0-9]+(?:\.[0-9]+)?Y)?(?:[0-9]+(?:\.[0-9]+)?M)?(?:[0-9]+(?:\.[0-9]+)?W)?"
@@ -64,7 +65,8 @@ def parse(field: Field, col: pl.Expr) -> pl.Expr:
         return col if pattern is None else pl.when(col.str.contains(pattern)).then(col)
     if t == "integer":
         text = _number_text(field, col)
-        return pl.when(text.str.contains(INTEGER)).then(text.cast(pl.Int64, strict=False))
+        return pl.when(text.str.contains(INTEGER)).then(
+            text.str.replace_all("_", "", literal=True).cast(pl.Int64, strict=False))
     if t == "number":
         text = _number_text(field, col)
         return pl.when(text.str.contains(NUMBER)).then(
@@ -86,8 +88,14 @@ def parse(field: Field, col: pl.Expr) -> pl.Expr:
     if t == "datetime":
         if fmt in ("default", "any"):
             ok = col.str.contains(DATETIME_ISO)
-            return pl.when(ok).then(
-                col.str.slice(0, 19).str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False))
+            # an offset is applied (the value is kept in UTC) so that equal instants compare
+            # equal in keys, as Python's aware datetimes do in frictionless
+            aware = (col.str.replace(r"Z$", "+00:00")
+                     .str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%z", time_zone="UTC", strict=False)
+                     .dt.replace_time_zone(None))
+            naive = col.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False)
+            has_tz = col.str.contains(r"(Z|[+-][0-9]{2}:?[0-9]{2})$")
+            return pl.when(ok & has_tz).then(aware).when(ok).then(naive)
         return col.str.to_datetime(_strftime_to_polars(fmt), strict=False)
     if t == "year":
         return pl.when(col.str.contains(r"^[0-9]{4}$")).then(col.cast(pl.Int64, strict=False))
@@ -154,9 +162,16 @@ def canonical(field: Field, parsed: pl.Expr) -> pl.Expr:
 
 def constraint_value(field: Field, value: object) -> pl.Expr:
     """A constraint's value (from JSON) as a literal comparable with the parsed column."""
-    if field.type in TEMPORAL or field.type == "year":
-        return parse(field, pl.lit(str(value)))
-    return pl.lit(value)
+    # frictionless reads a bound like a cell of the field, so "-99.99" works as well as -99.99
+    text = value if isinstance(value, str) else json_text(value)
+    return parse(field, pl.lit(text, pl.String))
+
+
+def json_text(value: object) -> str:
+    """A JSON scalar as the text a CSV cell would hold (true → 'true', 1.0 → '1.0')."""
+    import json
+
+    return json.dumps(value) if isinstance(value, bool) else str(value)
 
 
 def describe(field: Field) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 from dataclasses import dataclass
 from dataclasses import field as dcfield
@@ -126,6 +127,33 @@ def check_encoding(res: LoadedResource, strict: bool) -> pl.DataFrame | None:
     return crlf if crlf_seen else None
 
 
+def check_integrity(res: LoadedResource) -> list[pl.DataFrame]:
+    """The declared ``bytes`` and ``hash`` (md5 unless prefixed, e.g. ``sha256:…``)."""
+    out = []
+    declared = res.descriptor
+    size = res.path.stat().st_size
+    if declared.get("bytes") is not None and declared["bytes"] != size:
+        out.append(single_error(res, "byte-count", f"{res.relpath}: the file has {size} bytes "
+                                f"but the descriptor declares {declared['bytes']}; update "
+                                "'bytes' or restore the file"))
+    if declared.get("hash"):
+        algo, _, expected = str(declared["hash"]).rpartition(":")
+        algo = algo or "md5"
+        try:
+            h = hashlib.new(algo)
+        except ValueError:
+            return out + [single_error(res, "hash-count", f"{res.relpath}: unknown hash "
+                                       f"algorithm '{algo}' (use md5 or sha256)")]
+        with open(res.path, "rb") as fh:
+            while chunk := fh.read(1 << 22):
+                h.update(chunk)
+        if h.hexdigest() != expected.lower():
+            out.append(single_error(res, "hash-count", f"{res.relpath}: the file's {algo} is "
+                                    f"{h.hexdigest()} but the descriptor declares {expected}; "
+                                    "update 'hash' or restore the file"))
+    return out
+
+
 def _sample(res: LoadedResource, size: int = 100) -> list[list[str]]:
     """The first records (up to ``size``), parsed by Python's csv module, to find the header."""
     with open(res.path, encoding=res.encoding, errors="replace", newline="") as fh:
@@ -215,7 +243,14 @@ def read_cells(res: LoadedResource, width: int) -> tuple[pl.DataFrame, list[tupl
     assert isinstance(frame, pl.DataFrame)
     frame = frame.with_columns(pl.col(names).cast(pl.String))
     if res.dialect.skipInitialSpace:
-        frame = frame.with_columns(pl.col(names).str.strip_chars_start(" "))
+        # pyarrow has no skipInitialSpace: strip the spaces, then the quotes they hid
+        q = res.dialect.quoteChar or '"'
+        stripped = pl.col(names).str.strip_chars_start(" ")
+        quoted = stripped.str.starts_with(q) & stripped.str.ends_with(q) & (stripped.str.len_chars() > 1)
+        frame = frame.with_columns(
+            pl.when(quoted).then(stripped.str.slice(1, stripped.str.len_chars() - 2)
+                                 .str.replace_all(q + q, q, literal=True))
+            .otherwise(stripped).name.keep())
 
     # Row numbers: ragged records (numbers known) interleave with the parsed ones.
     bad_rows = sorted((n, _parse_text(t, res), t.count("\n")) for n, t in ragged)
@@ -252,6 +287,7 @@ def check_table(res: LoadedResource, strict: bool = False) -> TableResult:
         result.errors.append(single_error(res, "source-error", f"{res.relpath}: the file is "
                                           "empty; it needs at least a header row"))
         return result
+    result.errors += check_integrity(res)
     enc = check_encoding(res, strict)
     if enc is not None:
         result.errors.append(enc)
@@ -291,7 +327,7 @@ def check_table(res: LoadedResource, strict: bool = False) -> TableResult:
     if header is not None:
         # the header's line: records before it hold no quoted newlines in practice
         result.errors.append(check_labels(res, header, max(hrows)))
-    result.errors.append(check_ragged(res, ragged, width, frame))
+    result.errors.append(check_ragged(res, ragged, width, frame, header))
 
     # Cells that are too large
     big = frame.filter(pl.any_horizontal([pl.col(n).str.len_bytes() > MAX_CELL_BYTES
@@ -341,20 +377,26 @@ def check_table(res: LoadedResource, strict: bool = False) -> TableResult:
     result.canon = parsed.select(
         [fieldtypes.canonical(f, pl.col(f.name)).alias(f.name) for f in fields[:mapped]]
         + [ROW, LINE])
-    result.errors += check_keys(res, result.canon, schema)
+    result.errors += check_keys(res, result.canon, schema, blank_rows)
     return result
+
+
+def label_names(labels: list[str]) -> list[str]:
+    """Field names for header labels, as frictionless makes them: blank → fieldN, repeats → name2."""
+    names: list[str] = []
+    seen: list[str] = []
+    for i, label in enumerate(labels, start=1):
+        name = label if label.strip() else f"field{i}"
+        count = seen.count(name) + 1
+        seen.append(name)
+        names.append(f"{name}{count}" if count > 1 else name)
+    return names
 
 
 def infer_schema(header: list[str] | None, sample: list[list[str]], schema: Schema) -> Schema:
     """No schema was given: one field of type ``any`` per column, named like frictionless."""
     labels = header if header is not None else [""] * max(len(r) for r in sample)
-    names: list[str] = []
-    seen: list[str] = []
-    for i, label in enumerate(labels, start=1):
-        name = label if label.strip() else f"field{i}"
-        count = seen.count(name) + 1  # a repeated label gets its occurrence number, as in frictionless
-        seen.append(name)
-        names.append(f"{name}{count}" if count > 1 else name)
+    names = label_names(labels)
     return Schema(fields=[Field(name=n, type="any") for n in names],
                   missingValues=schema.missingValues)
 
@@ -366,6 +408,7 @@ def check_labels(res: LoadedResource, header: list[str], at: int = 1) -> pl.Data
     seen: dict[str, int] = {}
     norm = (lambda s: s) if res.dialect.caseSensitiveHeader else str.lower
     for i, label in enumerate(header):
+        label = label.strip()  # frictionless compares labels without surrounding spaces
         f = fields[i] if i < len(fields) else None
         name = f.name if f else None
         where = {"row": at, "line": at, "fieldname": name or label, "field_number": i + 1, "value": label}
@@ -373,13 +416,13 @@ def check_labels(res: LoadedResource, header: list[str], at: int = 1) -> pl.Data
             out.append(single_error(res, "blank-label", f"{res.relpath}:{at}: column {i + 1} has "
                                     f"no label; expected '{name}'" if name else
                                     f"{res.relpath}:{at}: column {i + 1} has no label", **where))
-        elif label in seen:
-            out.append(single_error(res, "duplicate-label", f"{res.relpath}:{at}: label '{label}' "
-                                    f"of column {i + 1} repeats column {seen[label]}", **where))
-        elif f is None:
+        elif f is None:  # frictionless: a label beyond the schema is extra, even if repeated
             out.append(single_error(res, "extra-label", f"{res.relpath}:{at}: column {i + 1} "
                                     f"'{label}' is not a field of the schema; remove the column "
                                     "or add the field", **where))
+        elif label in seen:
+            out.append(single_error(res, "duplicate-label", f"{res.relpath}:{at}: label '{label}' "
+                                    f"of column {i + 1} repeats column {seen[label]}", **where))
         elif norm(label) != norm(name):
             out.append(single_error(res, "incorrect-label", f"{res.relpath}:{at}: column {i + 1} is "
                                     f"labelled '{label}' but the schema's field {i + 1} is "
@@ -393,16 +436,18 @@ def check_labels(res: LoadedResource, header: list[str], at: int = 1) -> pl.Data
 
 
 def check_ragged(res: LoadedResource, ragged: list[tuple[int, list[str]]], width: int,
-                 frame: pl.DataFrame) -> pl.DataFrame:
+                 frame: pl.DataFrame, header: list[str] | None = None) -> pl.DataFrame:
     """Rows with fewer or more cells than the header."""
     out = []
+    extra_names = label_names(header) if header is not None else []
     lines = dict(frame.filter(pl.col(ROW).is_in([r for r, _ in ragged]))
                  .select(ROW, LINE).iter_rows()) if ragged else {}
     fields = res.schema.fields
     for row, cells in ragged:
         line = lines.get(row)
         for i in range(len(cells), width):
-            name = fields[i].name if i < len(fields) else None
+            name = (fields[i].name if i < len(fields)
+                    else extra_names[i] if i < len(extra_names) else None)
             out.append(single_error(
                 res, "missing-cell", f"{res.relpath}:{line}: row {row} has {len(cells)} cells "
                 f"but the header has {width}; field '{name or i + 1}' (column {i + 1}) is "
@@ -493,7 +538,7 @@ def _duplicates(res: LoadedResource, keys: pl.DataFrame, names: list[str], code:
     dup = keys.with_columns(first.alias("_first")).filter(pl.col(ROW) != pl.col("_first"))
     if not dup.height:
         return []
-    value = pl.concat_str([pl.col(n) for n in names], separator=", ")
+    value = pl.concat_str([pl.col(n).fill_null("") for n in names], separator=", ")
     label = ", ".join(names)
     what = {"primary-key": "primary key", "unique-error": "unique key"}[code]
     msg = pl.format("{}:{}: {} ({}) = ({}) repeats row {}; each row needs its own value",
@@ -503,14 +548,28 @@ def _duplicates(res: LoadedResource, keys: pl.DataFrame, names: list[str], code:
     return [errors_from(dup, res, code, msg, fieldname, number, value)]
 
 
-def check_keys(res: LoadedResource, canon: pl.DataFrame, schema: Schema) -> list[pl.DataFrame]:
-    """Primary key and composite unique keys (rows with a null key part are skipped)."""
+def check_keys(res: LoadedResource, canon: pl.DataFrame, schema: Schema,
+               blank: pl.DataFrame | None = None) -> list[pl.DataFrame]:
+    """Primary key and composite unique keys, with frictionless's treatment of nulls.
+
+    A primary key whose cells are all empty is an error (blank rows included); a
+    partly empty one is compared as a value. A unique key skips rows with an empty part.
+    """
     out = []
     present = set(canon.columns)
     pk = [k for k in schema.primaryKey if k in present]
     if pk and len(pk) == len(schema.primaryKey):
-        keys = canon.select(pk + [ROW, LINE]).drop_nulls(pk)
-        out += _duplicates(res, keys, pk, "primary-key")
+        keys = canon.select(pk + [ROW, LINE])
+        if blank is not None and blank.height:
+            keys = pl.concat([keys, blank.select(
+                [pl.lit(None, pl.String).alias(k) for k in pk] + [ROW, LINE])]).sort(ROW)
+        empty = pl.all_horizontal([pl.col(k).is_null() for k in pk])
+        hit = keys.filter(empty)
+        if hit.height:
+            out.append(errors_from(hit, res, "primary-key", pl.format(
+                "{}:{}: the primary key ({}) is empty; every row needs one",
+                pl.lit(res.relpath), pl.col(LINE), pl.lit(", ".join(pk))), ", ".join(pk)))
+        out += _duplicates(res, keys.filter(~empty), pk, "primary-key")
     for uk in schema.uniqueKeys:
         if all(k in present for k in uk):
             keys = canon.select(uk + [ROW, LINE]).drop_nulls(uk)
@@ -530,7 +589,8 @@ def check_foreign_keys(results: dict[str, TableResult]) -> list[pl.DataFrame]:
             target = results.get(target_name)
             if any(f not in canon.columns for f in fk.fields):
                 continue
-            rows = canon.select(fk.fields + [ROW, LINE]).drop_nulls(fk.fields)
+            rows = canon.select(fk.fields + [ROW, LINE]).filter(
+                ~pl.all_horizontal([pl.col(k).is_null() for k in fk.fields]))
             if target is None or target.canon is None:
                 if fk.reference.resource and target is None:
                     msg = pl.format("{}:{}: foreign key ({}) refers to resource '{}', which the "
@@ -540,10 +600,11 @@ def check_foreign_keys(results: dict[str, TableResult]) -> list[pl.DataFrame]:
                 continue
             ref = target.canon.select(
                 [pl.col(r).alias(f) for f, r in zip(fk.fields, fk.reference.fields)]
-            ).drop_nulls().unique()
-            missing = rows.join(ref, on=fk.fields, how="anti", nulls_equal=False)
+            ).unique()
+            missing = rows.join(ref, on=fk.fields, how="anti", nulls_equal=True)
             if missing.height:
-                value = pl.concat_str([pl.col(n) for n in fk.fields], separator=", ")
+                value = pl.concat_str([pl.col(n).fill_null("") for n in fk.fields],
+                                      separator=", ")
                 msg = pl.format("{}:{}: ({}) = ({}) is not found in {}.({}); add that row to "
                                 "'{}' or correct the value", pl.lit(res.relpath), pl.col(LINE),
                                 pl.lit(", ".join(fk.fields)), value, pl.lit(target_name),
