@@ -1,0 +1,367 @@
+"""factpack build: the built package is valid, typed, verified, reproducible and atomic.
+
+The fixture repository (tests/fixtures/build/repo) holds one small dataset,
+``mini-places``: a self-referencing table with a date, a nullable integer, a
+number, a boolean, non-ASCII text and a quoted newline, and a table keyed by an
+integer with a foreign key. Its rows are deliberately out of key order.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import frictionless
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from factpack import build, parquet
+from factpack.errors import ErrorRecord, FactpackError
+
+FIXTURE = Path(__file__).parent / "fixtures" / "build" / "repo"
+NAME, VERSION = "mini-places", "0.1.0"
+POLARS_TYPES = {"integer": pl.Int64, "number": pl.Float64, "boolean": pl.Boolean, "date": pl.Date}
+
+
+def copy_repo(dest: Path) -> Path:
+    shutil.copytree(FIXTURE, dest)
+    return dest
+
+
+def build_repo(repo: Path, out: Path | None = None, **kw) -> Path:
+    return build.build_dataset(repo / "datasets" / NAME, repo, out, **kw)
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file under ``folder`` with its bytes and modification time."""
+    return {p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def schema_yaml(table: str) -> dict:
+    return yaml.safe_load((FIXTURE / "schemas" / f"{table}.yaml").read_text(encoding="utf-8"))
+
+
+def run_cli(repo: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "factpack", "build", *args],
+                          check=False, cwd=repo,
+                          capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"})
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """One build of the fixture, shared by the read-only tests."""
+    repo = copy_repo(tmp_path_factory.mktemp("b") / "repo")
+    return build_repo(repo)
+
+
+@pytest.fixture(scope="module")
+def descriptor(built: Path) -> dict:
+    return json.loads((built / "datapackage.json").read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------- layout and descriptor
+
+
+def test_layout(built: Path) -> None:
+    assert built.name == VERSION and built.parent.name == NAME
+    files = sorted(p.relative_to(built).as_posix() for p in built.rglob("*") if p.is_file())
+    assert files == ["CHANGELOG.md", "README.md", "data/places.csv", "data/places.parquet",
+                     "data/visits.csv", "data/visits.parquet", "datapackage.json",
+                     f"{NAME}.sqlite"]
+    assert (built.parent / f"{NAME}-{VERSION}.zip").is_file()
+    assert not [p for p in built.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_descriptor_is_v2_from_dataset_yaml(built: Path, descriptor: dict) -> None:
+    meta = yaml.safe_load((FIXTURE / "datasets" / NAME / "dataset.yaml").read_text())
+    assert descriptor["$schema"] == "https://datapackage.org/profiles/2.0/datapackage.json"
+    for key in ("name", "title", "version", "description", "created", "keywords", "homepage"):
+        assert descriptor[key] == meta[key]
+    assert descriptor["licenses"][0]["name"] == "CC-BY-4.0"
+    assert [r["name"] for r in descriptor["resources"]] == [
+        "places", "visits", "places-parquet", "visits-parquet"]
+    for res in descriptor["resources"]:
+        assert res["type"] == "table"
+        assert res["hash"].startswith("sha256:")
+    csv_res = descriptor["resources"][1]
+    assert (csv_res["format"], csv_res["mediatype"], csv_res["encoding"]) == (
+        "csv", "text/csv", "utf-8")
+    pq_res = descriptor["resources"][3]
+    assert (pq_res["format"], pq_res["mediatype"]) == ("parquet", "application/vnd.apache.parquet")
+    assert "bytes" not in pq_res  # frictionless-py 5.21 cannot count a Parquet file's bytes
+    # The Parquet twin's foreign keys stay among the Parquet resources.
+    assert pq_res["schema"]["foreignKeys"][0]["reference"]["resource"] == "places-parquet"
+    text = (built / "datapackage.json").read_text(encoding="utf-8")
+    assert text.endswith("}\n") and text == json.dumps(descriptor, ensure_ascii=False,
+                                                        indent=2) + "\n"
+
+
+def test_frictionless_validates_csv_and_parquet(built: Path) -> None:
+    report = frictionless.validate(str(built / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    assert sorted(t.name for t in report.tasks) == [
+        "places", "places-parquet", "visits", "visits-parquet"]
+    assert all(t.stats["rows"] > 0 for t in report.tasks)
+    # …and the command line that users run in their CI exits 0.
+    cli = Path(sys.executable).with_name("frictionless")
+    done = subprocess.run([str(cli), "validate", "datapackage.json"], cwd=built,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_hash_and_bytes_match_files(built: Path, descriptor: dict) -> None:
+    for res in descriptor["resources"]:
+        data = (built / res["path"]).read_bytes()
+        assert res["hash"] == "sha256:" + hashlib.sha256(data).hexdigest(), res["name"]
+        if res["format"] == "csv":
+            assert res["bytes"] == len(data)
+
+
+# ---------------------------------------------------------------- tables
+
+
+def test_csv_is_sorted_utf8_lf_rfc4180(built: Path) -> None:
+    raw = (built / "data" / "places.csv").read_bytes()
+    assert b"\r" not in raw
+    text = raw.decode("utf-8")
+    rows = list(csv.reader(text.splitlines(keepends=True)))
+    assert [r[0] for r in rows[1:]] == sorted(r[0] for r in rows[1:])
+    by_id = {r[0]: r for r in rows[1:]}
+    assert by_id["kyiv"][1] == "Київ"
+    assert by_id["zurich"][8] == "Largest Swiss city;\non the Limmat"
+    assert by_id["kyiv"][8] == 'Name in Ukrainian, "Київ"'
+    assert ',"",' not in text  # a missing value is an empty cell, not a quoted one
+    visits = list(csv.reader((built / "data" / "visits.csv").open(encoding="utf-8", newline="")))
+    ids = [int(r[0]) for r in visits[1:]]
+    assert ids == sorted(ids) and len(ids) == 4  # an integer key sorts as a number
+
+
+@pytest.mark.parametrize("table", ["places", "visits"])
+def test_parquet_equals_csv_rows_and_types(built: Path, table: str) -> None:
+    schema = schema_yaml(table)
+    want = {f["name"]: POLARS_TYPES.get(f["type"], pl.String) for f in schema["fields"]}
+    # polars' own CSV parser, typed from the schema: independent of factpack's reader.
+    from_csv = pl.read_csv(built / "data" / f"{table}.csv", schema=want)
+    from_parquet = pl.read_parquet(built / "data" / f"{table}.parquet")
+    assert from_parquet.schema == pl.Schema(want)
+    assert from_parquet.equals(from_csv)
+    assert from_parquet.null_count().sum_horizontal()[0] > 0  # the fixture has missing values
+
+
+def test_parquet_keeps_field_descriptions(built: Path) -> None:
+    arrow = pq.read_schema(built / "data" / "visits.parquet")
+    for f in schema_yaml("visits")["fields"]:
+        meta = arrow.field(f["name"]).metadata
+        assert meta[b"description"].decode() == f["description"]
+    assert arrow.metadata[b"title"] == b"Visits"
+    assert pq.ParquetFile(built / "data" / "visits.parquet").metadata.row_group(0).column(
+        0).compression == "ZSTD"
+
+
+def test_sqlite_declares_keys(built: Path, descriptor: dict) -> None:
+    con = sqlite3.connect(built / f"{NAME}.sqlite")
+    try:
+        fks = {(row[2], row[3], row[4]) for row in con.execute("PRAGMA foreign_key_list(visits)")}
+        assert fks == {("places", "place_id", "id")}
+        self_fk = {(row[2], row[3], row[4]) for row in con.execute(
+            "PRAGMA foreign_key_list(places)")}
+        assert self_fk == {("places", "parent_id", "id")}
+        for table in ("places", "visits"):
+            pk = [r[1] for r in con.execute(f"PRAGMA table_info({table})") if r[5]]
+            assert pk == schema_yaml(table)["primaryKey"]
+            csv_rows = pl.read_csv(built / "data" / f"{table}.csv", infer_schema=False).height
+            assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == csv_rows
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert con.execute("SELECT name FROM places WHERE id = 'kyiv'").fetchone()[0] == "Київ"
+        assert con.execute("SELECT typeof(party_size), typeof(visited_on) FROM visits "
+                           "WHERE id = 10").fetchone() == ("integer", "text")
+    finally:
+        con.close()
+
+
+# ---------------------------------------------------------------- README codebook
+
+
+def test_readme_is_a_codebook(built: Path) -> None:
+    readme = (built / "README.md").read_text(encoding="utf-8")
+    for table in ("places", "visits"):
+        schema = schema_yaml(table)
+        assert f'<a id="table-{table}"></a>' in readme
+        assert schema["description"] in readme
+        for f in schema["fields"]:
+            assert f"| `{f['name']}` | {f['type']}" in readme
+            assert f["description"].replace("|", "\\|") in readme
+    assert "`country`, `town`" in readme  # allowed values
+    assert "`place_id` → [`places`](#table-places).`id`" in readme  # a foreign key as a link
+    assert "Primary key: `id`" in readme
+    assert "CC-BY-4.0" in readme and "```bibtex" in readme and "Ada Tester" in readme
+    assert "frictionless validate datapackage.json" in readme
+
+
+# ---------------------------------------------------------------- reproducible
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path, built: Path) -> None:
+    repo = copy_repo(tmp_path / "elsewhere")  # another absolute path: nothing may leak into output
+    second = build_repo(repo)
+    first_zip = built.parent / f"{NAME}-{VERSION}.zip"
+    second_zip = second.parent / f"{NAME}-{VERSION}.zip"
+    assert {k: v[0] for k, v in snapshot(built).items()} == {
+        k: v[0] for k, v in snapshot(second).items()}
+    assert first_zip.read_bytes() == second_zip.read_bytes()
+    # Rebuilding the same version with the same content is allowed and changes nothing.
+    third = build_repo(repo)
+    assert {k: v[0] for k, v in snapshot(third).items()} == {
+        k: v[0] for k, v in snapshot(built).items()}
+    assert second_zip.read_bytes() == first_zip.read_bytes()
+
+
+def test_zip_holds_the_folder_with_fixed_dates(built: Path) -> None:
+    with zipfile.ZipFile(built.parent / f"{NAME}-{VERSION}.zip") as zf:
+        names = zf.namelist()
+        assert names == sorted(names)
+        prefix = f"{NAME}-{VERSION}/"
+        assert {n.removeprefix(prefix) for n in names} == set(snapshot(built))
+        for info in zf.infolist():
+            assert info.date_time == (1980, 1, 1, 0, 0, 0)
+            assert zf.read(info) == (built / info.filename.removeprefix(prefix)).read_bytes()
+
+
+# ---------------------------------------------------------------- nothing half-written
+
+
+def test_invalid_dataset_writes_nothing_and_keeps_earlier_build(tmp_path: Path) -> None:
+    repo = copy_repo(tmp_path / "repo")
+    first = build_repo(repo)
+    before = snapshot(first.parent)
+    data = repo / "datasets" / NAME / "data" / "visits.csv"
+    data.write_text(data.read_text().replace("10,kyiv", "ten,kyiv"), encoding="utf-8")
+    done = run_cli(repo)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "visits.csv" in done.stdout and "type-error" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+    assert snapshot(first.parent) == before  # same bytes, same modification times
+    assert not [p for p in first.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_invalid_dataset_creates_no_build_folder(tmp_path: Path) -> None:
+    repo = copy_repo(tmp_path / "repo")
+    data = repo / "datasets" / NAME / "data" / "places.csv"
+    data.write_text(data.read_text().replace(",town,ch,", ",village,ch,"), encoding="utf-8")
+    with pytest.raises(build.BuildInvalid) as caught:
+        build_repo(repo)
+    assert not caught.value.report.valid
+    assert not (repo / "build").exists()
+
+
+def test_failed_package_check_leaves_earlier_build(tmp_path: Path, monkeypatch) -> None:
+    repo = copy_repo(tmp_path / "repo")
+    first = build_repo(repo)
+    before = snapshot(first.parent)
+    monkeypatch.setattr(build, "check_built", lambda folder: [
+        ErrorRecord(code="hash-count", message="simulated layer-4 failure")])
+    with pytest.raises(build.BuildInvalid, match="layer 4"):
+        build_repo(repo, force=True)
+    assert snapshot(first.parent) == before
+    assert not [p for p in first.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_same_version_with_other_content_is_refused(tmp_path: Path) -> None:
+    repo = copy_repo(tmp_path / "repo")
+    first = build_repo(repo)
+    before = snapshot(first.parent)
+    data = repo / "datasets" / NAME / "data" / "visits.csv"
+    data.write_text(data.read_text().replace("10,kyiv,2025-07-24,3", "10,kyiv,2025-07-24,4"),
+                    encoding="utf-8")
+    with pytest.raises(FactpackError, match="bump 'version'"):
+        build_repo(repo)
+    assert snapshot(first.parent) == before
+    forced = build_repo(repo, force=True)
+    assert pl.read_parquet(forced / "data" / "visits.parquet").filter(
+        pl.col("id") == 10)["party_size"][0] == 4
+
+
+# ---------------------------------------------------------------- factpack's own Parquet check
+
+
+def tampered(built: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "pkg"
+    shutil.copytree(built, folder)
+    return folder
+
+
+def rehash(folder: Path, resource: str) -> None:
+    """Make the descriptor agree with a changed file, as a careless edit would."""
+    path = folder / "datapackage.json"
+    desc = json.loads(path.read_text(encoding="utf-8"))
+    for res in desc["resources"]:
+        if res["name"] == resource:
+            res["hash"] = build.file_hash(folder / res["path"])
+    path.write_text(json.dumps(desc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def test_verify_package_passes_a_good_build(built: Path) -> None:
+    assert parquet.verify_package(built) == []
+    assert build.check_built(built) == []
+
+
+def test_changed_parquet_bytes_are_caught(built: Path, tmp_path: Path) -> None:
+    folder = tampered(built, tmp_path)
+    target = folder / "data" / "visits.parquet"
+    table = pq.read_table(target)
+    pq.write_table(table, target, compression="snappy")  # same rows, other bytes
+    # The reference tool does not notice (it never hashes a Parquet file)…
+    assert frictionless.validate(str(folder / "datapackage.json")).valid
+    # …factpack does.
+    errors = parquet.verify_package(folder)
+    assert [(e.code, e.resource) for e in errors] == [("hash-count", "visits-parquet")]
+
+
+def test_changed_parquet_value_is_caught_even_with_a_matching_hash(built: Path,
+                                                                    tmp_path: Path) -> None:
+    folder = tampered(built, tmp_path)
+    target = folder / "data" / "visits.parquet"
+    table = pq.read_table(target)
+    sizes = table.column("party_size").to_pylist()
+    sizes[0] = (sizes[0] or 0) + 1
+    table = table.set_column(3, table.schema.field(3), pa.array(sizes, pa.int64()))
+    pq.write_table(table, target)
+    rehash(folder, "visits-parquet")
+    errors = parquet.verify_package(folder)
+    assert len(errors) == 1 and errors[0].field == "party_size" and errors[0].row == 2
+
+
+def test_changed_parquet_type_is_caught(built: Path, tmp_path: Path) -> None:
+    folder = tampered(built, tmp_path)
+    target = folder / "data" / "visits.parquet"
+    table = pq.read_table(target)
+    table = table.set_column(3, pa.field("party_size", pa.float64()),
+                             table.column("party_size").cast(pa.float64()))
+    pq.write_table(table, target)
+    rehash(folder, "visits-parquet")
+    errors = parquet.verify_package(folder)
+    assert [(e.code, e.field) for e in errors] == [("type-error", "party_size")]
+
+
+def test_changed_csv_is_caught(built: Path, tmp_path: Path) -> None:
+    folder = tampered(built, tmp_path)
+    target = folder / "data" / "places.csv"
+    target.write_text(target.read_text(encoding="utf-8").replace("Zürich", "Zurich"),
+                      encoding="utf-8")
+    codes = {(e.code, e.resource) for e in parquet.verify_package(folder)}
+    assert ("hash-count", "places") in codes and ("byte-count", "places") in codes
+    rehash(folder, "places")
+    errors = parquet.verify_package(folder)
+    assert any(e.resource == "places-parquet" and e.field == "name" for e in errors)
