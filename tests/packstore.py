@@ -65,7 +65,7 @@ ROWS: dict[str, list[list[Any]]] = {
     ],
     "visits": [
         [1, "kyiv", "first line\nsecond line"],
-        [2, "lviv", ""],
+        [2, "lviv", None],
         [3, None, "no place; a leading space ' ok'"],
     ],
 }
@@ -148,12 +148,16 @@ def write_zip(folder: Path, dest: Path, entries: dict[str, bytes] | None = None)
 
 
 def add_release(store: Path, package: Path, name: str, version: str,
-                zip_entries: dict[str, bytes] | None = None) -> dict:
-    """Copy a package folder into a store per the contract and list it in catalog.json."""
+                zip_entries: dict[str, bytes] | None = None, built_zip: Path | None = None,
+                ) -> dict:
+    """Copy a package folder (and its zip, or a new one) into a store; list it in catalog.json."""
     (store / name).mkdir(parents=True, exist_ok=True)
     shutil.copytree(package, store / name / version)
-    zpath = write_zip(store / name / version, store / name / f"{name}-{version}.zip",
-                      zip_entries)
+    zpath = store / name / f"{name}-{version}.zip"
+    if built_zip is not None:
+        shutil.copyfile(built_zip, zpath)
+    else:
+        write_zip(store / name / version, zpath, zip_entries)
     catalog_path = store / "catalog.json"
     catalog = (json.loads(catalog_path.read_text()) if catalog_path.exists()
                else {"catalog_version": 1, "datasets": {}})
@@ -193,8 +197,19 @@ def factpack(*args: str, env: dict[str, str] | None = None, cwd: Path = REPO,
                           capture_output=True, text=True, timeout=600)
 
 
-def has_publish() -> bool:
-    return (REPO / "src" / "factpack" / "publish.py").is_file()
+def built_store(root: Path, dataset: str = "ukraine-us-drone-deal") -> tuple[Path, str, str]:
+    """The repository's dataset built by ``factpack build`` into a store; (store, name, version).
+
+    Until ``factpack publish`` lands the store's catalog is written by ``add_release``.
+    """
+    from factpack.build import build_dataset
+
+    folder = build_dataset(REPO / "datasets" / dataset, REPO, out=root / "build")
+    name, version = folder.parent.name, folder.name
+    store = root / "site"
+    add_release(store, folder, name, version,
+                built_zip=folder.parent / f"{name}-{version}.zip")
+    return store, name, version
 
 
 # -- a real HTTP server ------------------------------------------------------------------------

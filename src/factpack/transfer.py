@@ -102,13 +102,21 @@ class Store:
             raise FactpackError(f"{self.where(rel)}: larger than {limit} bytes, refusing to read it")
         return data
 
-    def download(self, rel: str, dest: Path, size: int) -> Download:
-        """Stream a file to ``dest``, hashing it; at most ``size`` bytes are accepted."""
-        with _bar(self.progress and size > 0, PurePosixPath(rel).name, size) as advance:
+    def download(self, rel: str, dest: Path, size: int | None, limit: int | None = None
+                 ) -> Download:
+        """Stream a file to ``dest``, hashing it.
+
+        ``size`` is the declared size (None if unknown): more is refused, less is
+        resumed. With no declared size at most ``limit`` bytes are accepted.
+        """
+        cap = size if size is not None else limit
+        if cap is None:
+            raise ValueError("download() needs a size or a limit")
+        with _bar(self.progress and bool(size), PurePosixPath(rel).name, size) as advance:
             if self.root is not None:
-                return _copy_local(self.root / safe_relpath(rel), dest, size, advance)
+                return _copy_local(self.root / safe_relpath(rel), dest, cap, advance)
             with _client() as client:
-                return self._http_download(client, self.where(rel), dest, size, advance)
+                return self._http_download(client, self.where(rel), dest, size, cap, advance)
 
     # -- HTTP -------------------------------------------------------------------------------
 
@@ -135,14 +143,17 @@ class Store:
                     last = exc
         raise FactpackError(f"{url}: failed after {self.retries + 1} attempts: {_why(last)}")
 
-    def _http_download(self, client: httpx.Client, url: str, dest: Path, size: int,
-                       advance) -> Download:
+    def _http_download(self, client: httpx.Client, url: str, dest: Path, size: int | None,
+                       cap: int, advance) -> Download:
         digest, have, last = hashlib.sha256(), 0, None
         failures = 0
         while True:
+            start = have
             headers = {"Range": f"bytes={have}-"} if have else {}
             try:
                 with client.stream("GET", url, headers=headers) as r:
+                    if have and r.status_code == 416 and size is None:
+                        return Download(dest, digest.hexdigest(), have)  # we had it all
                     if have and r.status_code == 416:
                         raise FactpackError(
                             f"{url}: the server has only {have} bytes, the catalog says {size}")
@@ -153,24 +164,25 @@ class Store:
                     with dest.open("ab" if have else "wb") as f:
                         for chunk in r.iter_bytes():
                             have += len(chunk)
-                            if have > size:
+                            if have > cap:
                                 raise FactpackError(
-                                    f"{url}: the server sent more than the {size} bytes "
-                                    "the catalog declares; refusing it")
+                                    f"{url}: the server sent more than the {cap} bytes "
+                                    f"{'declared' if size is not None else 'allowed'}; "
+                                    "refusing it")
                             f.write(chunk)
                             digest.update(chunk)
                             advance(len(chunk))
-                if have == size:
+                if size is None or have == size:  # unknown size: httpx checks Content-Length
                     return Download(dest, digest.hexdigest(), have)
-                raise _Retry(f"connection closed after {have} of {size} bytes")
+                raise _Retry(f"connection closed after {have} of {size} bytes")  # size known here
             except (httpx.TransportError, _Retry) as exc:
-                before, last = have, exc
-                have = dest.stat().st_size if dest.exists() else 0
-                failures = 0 if have > before else failures + 1  # progress resets the count
+                last = exc
+                failures = 0 if have > start else failures + 1  # progress resets the count
                 if failures > self.retries:
+                    total = size if size is not None else "?"
                     raise FactpackError(
                         f"{url}: download failed after {failures} attempts without progress "
-                        f"({have} of {size} bytes): {_why(last)}") from None
+                        f"({have} of {total} bytes): {_why(last)}") from None
                 if failures:
                     self._pause(failures)
 
@@ -211,7 +223,7 @@ def _copy_local(src: Path, dest: Path, size: int, advance) -> Download:
             while chunk := f.read(CHUNK):
                 have += len(chunk)
                 if have > size:
-                    raise FactpackError(f"{src}: larger than the {size} bytes the catalog declares")
+                    raise FactpackError(f"{src}: larger than the {size} bytes declared or allowed")
                 out.write(chunk)
                 digest.update(chunk)
                 advance(len(chunk))
