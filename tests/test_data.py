@@ -290,3 +290,102 @@ def test_us_no_comment_is_undated_and_disputed():
     s = by_id("statements")["us-no-comment-on-drone-agreement"]
     assert (s["mode"], s["speaker_id"], s["said_on"], s["review_status"]) == (
         "no-comment", "united-states", None, "disputed")
+
+
+# --------------------------------------------------------------------------- facts by value (review)
+
+
+FACT_SHEET_URLS = {
+    "https://vnnow.net/en/world/ukraine-proposes-multi-billion-dollar-drone-deal-to-the-us-109764.html",
+    "https://en.interfax.com.ua/news/general/1090715.html",
+    "https://www.govinfo.gov/content/pkg/FR-2025-06-11/html/2025-10814.htm",
+    "https://www.govinfo.gov/content/pkg/FR-2025-06-11/html/2025-10803.htm",
+    "https://www.newsmax.com/newsfront/pete-hegseth-pentagon-drones/2025/07/10/id/1218383/",
+    "https://www.pravda.com.ua/eng/news/2025/07/17/7522223/",
+}
+
+
+def test_urls_only_as_the_fact_sheet_gives_them():
+    """No invented addresses: every URL is one the fact sheet gives, and each of those is used."""
+    urls = {s["url"] for s in rows("sources") if s["url"]}
+    assert urls == FACT_SHEET_URLS
+    assert {p["url"] for p in rows("policies") if p["url"]} <= FACT_SHEET_URLS
+
+
+def test_every_fact_sheet_spelling_with_language_and_kind():
+    names = {(n["actor_id"], n["name"]): (n["language"], n["kind"]) for n in rows("actor_names")}
+    expected = {
+        ("volodymyr-zelensky", "Zelensky"): ("en", "as-reported"),
+        ("volodymyr-zelensky", "Zelenskyy"): ("en", "transliteration"),
+        ("volodymyr-zelensky", "Зеленський"): ("uk", "official"),
+        ("oleksandr-kamyshin", "Kamyshin"): ("en", "as-reported"),
+        ("oleksandr-kamyshin", "Kamyshyn"): ("en", "transliteration"),
+        ("rustem-umerov", "Umerov"): ("en", "as-reported"),
+        ("rustem-umerov", "Умєров"): ("uk", "official"),
+        ("denys-shmyhal", "Shmyhal"): ("en", "as-reported"),
+        ("denys-shmyhal", "Shmygal"): ("en", "transliteration"),
+        ("denys-shmyhal", "Шмигаль"): ("uk", "official"),
+    }
+    assert {k: names.get(k) for k in expected} == expected
+
+
+def test_the_ukrainian_original_of_the_quote():
+    uk = by_id("statements")["zelensky-quote-10-20-30-billion-2025-07-24-uk"]
+    assert (uk["mode"], uk["language"], uk["said_on"], uk["reported_on"]) == (
+        "direct-quote", "uk", "2025-07-24", "2025-07-25")
+    assert uk["text"] == ("Вони будуть цим займатися. … Дуже важливо підготувати цей договір, "
+                          "серйозний договір на 10-20-30 мільярдів доларів")
+
+
+def test_24_july_remarks_said_and_reported_apart():
+    for sid in ("zelensky-announces-drone-agreement-2025-07-24",
+                "zelensky-tasks-contract-team-2025-07-24",
+                "zelensky-quote-10-20-30-billion-2025-07-24"):
+        s = by_id("statements")[sid]
+        assert (s["said_on"], s["reported_on"], s["setting"]) == (
+            "2025-07-24", "2025-07-25", "meeting-with-journalists"), sid
+
+
+def test_umerov_and_shmyhal_tenures_at_the_precision_given():
+    roles = by_id("roles")
+    umerov = roles["umerov-minister-of-defence"]
+    assert (umerov["start_on"], umerov["end_on"], umerov["basis"]) == ("2023-09", "2025-07", None)
+    shmyhal = roles["shmyhal-minister-of-defence"]
+    # The end (around 13-14 January 2026) is PV: only the month, and the row is disputed.
+    assert shmyhal["end_on"] == "2026-01" and "PV" in shmyhal["notes"]
+    assert roles["hegseth-us-secretary-of-defense"]["start_on"] == "2025-01-25"
+
+
+def test_companion_order_and_hegseth_memo():
+    policies = by_id("policies")
+    eo = policies["eo-14305-restoring-american-airspace-sovereignty"]
+    assert (eo["kind"], eo["identifier"], eo["title"], eo["citation"], eo["signed_on"],
+            eo["issuer_id"]) == ("executive-order", "EO 14305", "Restoring American Airspace Sovereignty",
+                                 "90 FR 24719", "2025-06-06", "donald-trump")
+    memo = policies["hegseth-memo-unleashing-us-military-drone-dominance"]
+    assert (memo["kind"], memo["title"], memo["signed_on"], memo["issuer_id"], memo["source_id"]) == (
+        "memorandum", "Unleashing U.S. Military Drone Dominance", "2025-07-10", "pete-hegseth",
+        "newsmax-2025-07-10-hegseth-drones")
+
+
+def test_later_figures_cite_the_fact_sheet_sources():
+    later = {f["id"]: f["source_id"] for f in rows("figures") if f["as_of"] > "2025-07-24"}
+    assert later == {
+        "drone-deal-50-billion-usd-2025-08-19": "menafn-ukrinform-2025-08",
+        "drone-deal-50-billion-usd-over-5-years-2025-08-21": "dantri-interfax-2025-08",
+        "drone-deal-5-years-2025-08-21": "dantri-interfax-2025-08",
+        "drone-deal-10-million-drones-a-year-2025-08-21": "dantri-interfax-2025-08",
+    }
+
+
+def test_the_articles_errors_are_both_kept():
+    kept = {(d["resource"], d["record_id"], d["field"], d["reported_value"], d["verified_value"],
+             d["verified_source_id"]) for d in rows("discrepancies")}
+    assert kept == {
+        ("policies", "eo-14307-unleashing-american-drone-dominance", "title",
+         "Building American Drone Dominance", "Unleashing American Drone Dominance",
+         "govinfo-fr-doc-2025-10814"),
+        ("sources", "nypost-zelensky-interview-2025-07-16", "publisher", "Newsmax", "New York Post",
+         "straits-times-2025-07"),
+    }
+    assert all(d["source_id"] == ARTICLE for d in rows("discrepancies"))
