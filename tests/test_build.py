@@ -221,11 +221,10 @@ def test_two_builds_are_byte_identical(tmp_path: Path, built: Path) -> None:
     assert {k: v[0] for k, v in snapshot(built).items()} == {
         k: v[0] for k, v in snapshot(second).items()}
     assert first_zip.read_bytes() == second_zip.read_bytes()
-    # Rebuilding the same version with the same content is allowed and changes nothing.
-    third = build_repo(repo)
-    assert {k: v[0] for k, v in snapshot(third).items()} == {
-        k: v[0] for k, v in snapshot(built).items()}
-    assert second_zip.read_bytes() == first_zip.read_bytes()
+    # Rebuilding the same version with the same content is allowed and touches nothing.
+    before = snapshot(second.parent)
+    assert build_repo(repo) == second
+    assert snapshot(second.parent) == before
 
 
 def test_zip_holds_the_folder_with_fixed_dates(built: Path) -> None:
@@ -236,10 +235,23 @@ def test_zip_holds_the_folder_with_fixed_dates(built: Path) -> None:
         assert {n.removeprefix(prefix) for n in names} == set(snapshot(built))
         for info in zf.infolist():
             assert info.date_time == (1980, 1, 1, 0, 0, 0)
+            assert info.external_attr >> 16 == 0o100644
             assert zf.read(info) == (built / info.filename.removeprefix(prefix)).read_bytes()
 
 
 # ---------------------------------------------------------------- nothing half-written
+
+
+def test_cli_builds_a_named_dataset_and_says_what_it_wrote(tmp_path: Path) -> None:
+    repo = copy_repo(tmp_path / "repo")
+    done = run_cli(repo, NAME)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"built build/{NAME}/{VERSION}/ and build/{NAME}/{NAME}-{VERSION}.zip" in done.stdout
+    assert "data/visits.parquet" in done.stdout
+    assert (repo / "build" / NAME / VERSION / "datapackage.json").is_file()
+    missing = run_cli(repo, "no-such-dataset")
+    assert missing.returncode == 2 and "no-such-dataset" in missing.stderr
+    assert "Traceback" not in missing.stderr
 
 
 def test_invalid_dataset_writes_nothing_and_keeps_earlier_build(tmp_path: Path) -> None:

@@ -143,14 +143,18 @@ def resource_descriptors(pkg: LoadedPackage, folder: Path) -> list[dict[str, Any
 
 
 def write_zip(folder: Path, dest: Path, prefix: str) -> None:
-    """The folder as a zip with sorted entries, fixed dates and permissions."""
-    with zipfile.ZipFile(dest, "w") as zf:
+    """The folder as a zip with sorted entries, fixed dates and permissions.
+
+    Entries are stored, not deflated: deflate's bytes depend on the zlib build the
+    interpreter links, and a release must rebuild byte for byte on another machine.
+    (The Parquet files are already zstd-compressed.)
+    """
+    with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_STORED) as zf:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             info = zipfile.ZipInfo(f"{prefix}/{path.relative_to(folder).as_posix()}", ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # unix, so the permissions below are read
             info.external_attr = 0o100644 << 16
-            zf.writestr(info, path.read_bytes(), compresslevel=9)
+            zf.writestr(info, path.read_bytes())
 
 
 def write_version(pkg: LoadedPackage, report: Report, dataset_dir: Path, dest: Path) -> None:
@@ -182,21 +186,18 @@ def same_files(a: Path, b: Path) -> bool:
     return listing(a) == listing(b)
 
 
-def install(new: Path, target: Path) -> None:
-    """Put folder ``new`` at ``target``; an existing ``target`` is swapped out, then deleted.
+def swap(new: Path, target: Path) -> None:
+    """Replace the folder ``target`` by ``new``.
 
     rename(2) cannot replace a non-empty folder, so the old one is first renamed
-    aside and renamed back if the second rename fails.
+    aside, and renamed back if the second rename fails.
     """
-    if not target.exists():
-        os.replace(new, target)
-        return
     aside = Path(tempfile.mkdtemp(prefix=".old-", dir=target.parent))
-    os.replace(target, aside / "v")
+    os.replace(target, aside / target.name)
     try:
         os.replace(new, target)
     except OSError:
-        os.replace(aside / "v", target)
+        os.replace(aside / target.name, target)
         raise
     shutil.rmtree(aside)
 
@@ -208,7 +209,11 @@ def frictionless_errors(descriptor: Path) -> list[ErrorRecord]:
     """The reference tool's verdict on a built package, as error records."""
     import frictionless
 
-    result = frictionless.validate(str(descriptor))
+    try:
+        result = frictionless.validate(str(descriptor))
+    except frictionless.FrictionlessException as exc:
+        return [ErrorRecord(code="package-error", path=descriptor.name,
+                            message=f"frictionless: {exc}")]
     out = [ErrorRecord(code=e.type, path=descriptor.name, message=f"frictionless: {e.message}")
            for e in result.errors]
     for task in result.tasks:
@@ -226,17 +231,14 @@ def check_built(folder: Path) -> list[ErrorRecord]:
     Parquet files (hash, types, rows against the CSV) and of the SQLite database."""
     errors = frictionless_errors(folder / "datapackage.json")
     errors += parquet.verify_package(folder)
+    if errors:
+        return errors
     desc = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     db = folder / f"{desc['name']}.sqlite"
-    counts = {r["name"]: parquet.read_text(folder / r["path"], _schema(r)).height
-              for r in desc["resources"] if r.get("format") == "csv"}
-    errors += [ErrorRecord(code="source-error", path=db.name, message=f"{db.name}: {p}")
-               for p in sqlite.verify(db, counts)]
-    return errors
-
-
-def _schema(resource: dict[str, Any]) -> Schema:
-    return Schema.model_validate(resource["schema"])
+    counts = {r["name"]: parquet.read_text(folder / r["path"], Schema.model_validate(r["schema"]))
+              .height for r in desc["resources"] if r.get("format") == "csv"}
+    return [ErrorRecord(code="source-error", path=db.name, message=f"{db.name}: {p}")
+            for p in sqlite.verify(db, counts)]
 
 
 # ---------------------------------------------------------------- build
@@ -280,14 +282,19 @@ def build_validated(pkg: LoadedPackage, report: Report, dataset_dir: Path, out: 
             raise BuildInvalid(Report(pkg, records_frame(problems)),
                                f"{pkg.descriptor_path}: the built package failed its checks "
                                "(layer 4), nothing was written")
-        if target.exists() and not force and not same_files(staged, target):
-            raise FactpackError(
-                f"{target}: an earlier build of {meta.name} {meta.version} has different "
-                f"content; bump 'version' in {pkg.descriptor_path} (a version is never rebuilt "
-                "with different content) or build with --force to replace it")
         write_zip(staged, tmp / zip_name, f"{meta.name}-{meta.version}")
-        install(staged, target)
-        os.replace(tmp / zip_name, base / zip_name)
+        if not target.exists():
+            os.replace(staged, target)
+        elif not same_files(staged, target):  # an identical earlier build is left as it is
+            if not force:
+                raise FactpackError(
+                    f"{target}: an earlier build of {meta.name} {meta.version} has different "
+                    f"content; bump 'version' in {pkg.descriptor_path} (a version is never "
+                    "rebuilt with different content) or build with --force to replace it")
+            swap(staged, target)
+        archive = base / zip_name
+        if not archive.is_file() or archive.read_bytes() != (tmp / zip_name).read_bytes():
+            os.replace(tmp / zip_name, archive)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target

@@ -13,8 +13,9 @@ from typing import Any
 import jinja2
 
 from .parquet import NATIVE
+from .sqlite import SQL_TYPES
 
-SQLITE_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER (0/1)"}
+PARQUET_NAMES = {"integer": "int64", "number": "double", "boolean": "boolean", "date": "date32"}
 
 
 def cell(value: Any) -> str:
@@ -46,10 +47,11 @@ def constraints(field: dict[str, Any]) -> str:
 
 
 def storage(field: dict[str, Any]) -> str:
-    """How the field is stored in Parquet and SQLite."""
+    """How the field is stored in Parquet and in SQLite."""
     t = field.get("type", "any")
-    pq_type = {"integer": "int64", "number": "double", "boolean": "boolean", "date": "date32"}
-    return f"{pq_type.get(t, 'string') if t in NATIVE else 'string'} / {SQLITE_TYPES.get(t, 'TEXT')}"
+    pq_type = PARQUET_NAMES[t] if t in NATIVE else "string"
+    sql_type = SQL_TYPES.get(t, "TEXT") + (" (0/1)" if t == "boolean" else "")
+    return f"{pq_type} / {sql_type}"
 
 
 def bib(text: str) -> str:

@@ -214,8 +214,11 @@ def _verify_parquet(folder: Path, res: dict, twin: dict | None) -> list[ErrorRec
                                      f"'{f.type}' is stored as {want.type}", field=f.name)
     if out:
         return out
-    frame = read(folder / rel)
-    csv = typed(read_text(folder / twin["path"], schema), schema)
+    try:
+        frame = read(folder / rel)
+        csv = typed(read_text(folder / twin["path"], schema), schema)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        return err("source-error", f"cannot compare it with {twin['path']}: {exc}")
     if frame.height != csv.height:
         return err("source-error", f"{frame.height} rows, but {twin['path']} has {csv.height}")
     diff = first_difference(csv, frame)

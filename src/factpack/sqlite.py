@@ -82,6 +82,8 @@ class SQLiteError(Exception):
 
 def verify(path: Path, counts: dict[str, int]) -> list[str]:
     """Problems with a built database: integrity, foreign keys, row counts per table."""
+    if not path.is_file():
+        return ["the database is missing"]
     problems = []
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
