@@ -12,6 +12,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -208,6 +209,22 @@ def test_readme_is_a_codebook(built: Path) -> None:
     assert "Primary key: `id`" in readme
     assert "CC-BY-4.0" in readme and "```bibtex" in readme and "Ada Tester" in readme
     assert "frictionless validate datapackage.json" in readme
+
+
+def test_readme_snippets_run(built: Path, monkeypatch) -> None:
+    """The Python and SQL 'how to load' snippets work on the package they describe."""
+    import duckdb
+
+    readme = (built / "README.md").read_text(encoding="utf-8")
+    monkeypatch.chdir(built)
+    python = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
+    assert len(python) == 2
+    for snippet in python:
+        scope: dict = {}
+        exec(snippet, scope)  # noqa: S102 - our own generated README
+        assert len(scope["places"]) == 5
+    sql = re.findall(r"```sql\n(.*?)```", readme, flags=re.DOTALL)
+    assert len(duckdb.sql(sql[0]).fetchall()) == 5
 
 
 # ---------------------------------------------------------------- reproducible

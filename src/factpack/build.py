@@ -3,8 +3,8 @@
 Flow: layers 1–3 (release rules on) → typed tables → everything written into a
 temporary folder next to the target → layer 4 (frictionless-py on the built
 ``datapackage.json`` and factpack's own check of what it skips, see
-:func:`factpack.parquet.verify_package`) → renamed into place. An invalid dataset or a failed
-check writes nothing and leaves an earlier build as it was.
+:func:`factpack.parquet.verify_package`) → renamed into place. An invalid
+dataset or a failed check writes nothing and leaves an earlier build as it was.
 
 Output (``build/<name>/``)::
 
@@ -15,7 +15,6 @@ Output (``build/<name>/``)::
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -32,6 +31,7 @@ from . import codebook, parquet, sqlite
 from .descriptors import LoadedPackage, dataset_dirs, load_dataset, repo_root
 from .errors import ErrorRecord, FactpackError
 from .models import Schema
+from .parquet import file_hash
 from .validate import Report, records_frame, validate_package
 
 PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -47,11 +47,6 @@ class BuildInvalid(FactpackError):
         self.report = report
 
 
-def file_hash(path: Path) -> str:
-    with open(path, "rb") as fh:
-        return "sha256:" + hashlib.file_digest(fh, "sha256").hexdigest()
-
-
 def dump_json(obj: Any) -> str:
     """Stable JSON: insertion order (fixed by the code), two-space indent, trailing newline."""
     return json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n"
@@ -60,7 +55,8 @@ def dump_json(obj: Any) -> str:
 # ---------------------------------------------------------------- tables
 
 
-def sorted_tables(pkg: LoadedPackage, report: Report) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
+def sorted_tables(pkg: LoadedPackage,
+                  report: Report) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
     """Each table as (cell text, typed) frames, rows in primary-key order.
 
     The text is exactly what layer 2 validated; missing cells are written back as

@@ -39,8 +39,6 @@ WRITE_OPTIONS: dict[str, Any] = {
     "write_statistics": True, "data_page_version": "1.0", "store_schema": True,
     "row_group_size": 1 << 20,
 }
-
-
 PARQUET_SUFFIX = "-parquet"  # a Parquet resource is named after its CSV twin plus this
 
 
@@ -131,7 +129,8 @@ def first_difference(a: pl.DataFrame, b: pl.DataFrame) -> tuple[int, str] | None
 # ---------------------------------------------------------------- verification
 
 
-def _hash(path: Path) -> str:
+def file_hash(path: Path) -> str:
+    """``sha256:<hex>`` of a file, as Data Package descriptors write it."""
     with open(path, "rb") as fh:
         return "sha256:" + hashlib.file_digest(fh, "sha256").hexdigest()
 
@@ -170,7 +169,7 @@ def verify_package(folder: Path) -> list[ErrorRecord]:
                 code="byte-count", resource=name, path=rel,
                 message=f"{rel}: {path.stat().st_size} bytes, but the descriptor says "
                         f"{res['bytes']}"))
-        actual = _hash(path)
+        actual = file_hash(path)
         if res.get("hash") is None and res.get("format") == "parquet":
             errors.append(ErrorRecord(code="hash-count", resource=name, path=rel,
                                       message=f"{rel}: the descriptor declares no hash"))
