@@ -12,8 +12,10 @@ drop connections, truncate files or go away mid-download.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import json
+import math
 import shutil
 import socket
 import sqlite3
@@ -23,10 +25,12 @@ import threading
 import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import polars as pl
 
 REPO = Path(__file__).resolve().parents[1]
@@ -200,7 +204,8 @@ def factpack(*args: str, env: dict[str, str] | None = None, cwd: Path = REPO,
 def built_store(root: Path, dataset: str = "ukraine-us-drone-deal") -> tuple[Path, str, str]:
     """The repository's dataset built by ``factpack build`` into a store; (store, name, version).
 
-    Until ``factpack publish`` lands the store's catalog is written by ``add_release``.
+    The catalog is written by :func:`add_release` (the store contract), for use
+    until ``factpack publish`` is committed.
     """
     from factpack.build import build_dataset
 
@@ -210,6 +215,76 @@ def built_store(root: Path, dataset: str = "ukraine-us-drone-deal") -> tuple[Pat
     add_release(store, folder, name, version,
                 built_zip=folder.parent / f"{name}-{version}.zip")
     return store, name, version
+
+
+def publish_committed() -> bool:
+    tracked = subprocess.run(["git", "ls-files", "--error-unmatch", "src/factpack/publish.py"],
+                             cwd=REPO, capture_output=True, check=False)
+    return tracked.returncode == 0
+
+
+def published_store(root: Path) -> tuple[Path, str, str]:
+    """A store made by ``factpack publish`` from a fresh clone of the repository's HEAD.
+
+    A clone, so that publishing (which writes the release ledger) leaves the shared
+    working tree alone. Returns (store, name, latest version) of the first dataset.
+    """
+    clone = root / "repo"
+    subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(REPO), str(clone)],
+                   check=True, capture_output=True)
+    store = root / "site"
+    done = factpack("publish", "--store", str(store), "--no-site", cwd=clone)
+    assert done.returncode == 0, f"factpack publish failed:\n{done.stdout}\n{done.stderr}"
+    catalog = json.loads((store / "catalog.json").read_text(encoding="utf-8"))
+    name = min(catalog["datasets"])
+    return store, name, catalog["datasets"][name]["latest"]
+
+
+def release_store(root: Path) -> tuple[Path, str, str]:
+    """The real dataset in a store: made by ``factpack publish`` once that is committed."""
+    return published_store(root) if publish_committed() else built_store(root)
+
+
+# -- comparing tables across readers ------------------------------------------------------
+
+def cell_value(v: Any, kind: str) -> Any:
+    """A cell as a plain Python value of its Table Schema type, None for every kind of null.
+
+    Only lossless representations are accepted (a SQLite 0/1 boolean, an R double
+    holding a whole number, an ISO date string from SQLite or JSON); anything else
+    comes back as ``("unexpected", repr)`` so that the comparison fails.
+    """
+    import numbers
+
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if kind == "integer" and isinstance(v, numbers.Real) and not isinstance(v, bool) \
+            and float(v).is_integer():
+        return int(v)
+    if kind == "number" and isinstance(v, (numbers.Real, Decimal)) and not isinstance(v, bool):
+        return float(v)  # frictionless reads a number as the exact Decimal of its text
+    if kind == "boolean" and (isinstance(v, bool) or type(v).__name__ == "bool_"
+                              or (isinstance(v, int) and v in (0, 1))):
+        return bool(v)
+    if kind == "date":
+        if isinstance(v, str) and len(v) == 10:
+            return dt.date.fromisoformat(v)
+        if isinstance(v, dt.datetime) and v.time() == dt.time():
+            return v.date()
+        if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+            return v
+    if kind not in ("integer", "number", "boolean", "date") and isinstance(v, str):
+        return v
+    return ("unexpected", repr(v))
+
+
+def typed_rows(names: list[str], rows, fields: list[dict]) -> tuple:
+    """Rows as (type name, value) cells, typed from the schema: equal means identical."""
+    kinds = {f["name"]: f["type"] for f in fields}
+    assert list(names) == [f["name"] for f in fields]
+    return tuple(tuple((type(c).__name__, c) for c in
+                       (cell_value(v, kinds[n]) for n, v in zip(names, row, strict=True)))
+                 for row in rows)
 
 
 # -- a real HTTP server ------------------------------------------------------------------------

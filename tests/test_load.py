@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pandas as pd
@@ -16,9 +14,10 @@ import pytest
 from packstore import (
     ROWS,
     SCHEMAS,
-    built_store,
+    release_store,
     serve,
     sha256,
+    typed_rows,
     write_package,
     write_store,
 )
@@ -41,8 +40,8 @@ def store(tmp_path) -> Path:
 
 @pytest.fixture(scope="module")
 def real_store(tmp_path_factory) -> tuple[Path, str, str]:
-    """The repository's dataset, built and put in a store."""
-    return built_store(tmp_path_factory.mktemp("real"))
+    """The repository's dataset in a store made by ``factpack publish`` (see packstore)."""
+    return release_store(tmp_path_factory.mktemp("real"))
 
 
 # -- what load returns --------------------------------------------------------------------------
@@ -198,31 +197,6 @@ def test_import_factpack_stays_light():
 
 # -- one package, every reader, identical tables ----------------------------------------------
 
-def _value(v: Any, kind: str) -> Any:
-    """A cell as a plain Python value of the Table Schema type (None for every kind of null)."""
-    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
-        return None
-    if kind == "integer":
-        return int(v)
-    if kind == "number":
-        return float(v)
-    if kind == "boolean":
-        return bool(v)
-    if kind == "date":
-        if isinstance(v, str):
-            return dt.date.fromisoformat(v)
-        return v.date() if isinstance(v, dt.datetime) else v
-    return str(v)
-
-
-def _typed_rows(names: list[str], rows, fields: list[dict]) -> tuple:
-    kinds = {f["name"]: f["type"] for f in fields}
-    assert list(names) == [f["name"] for f in fields]
-    return tuple(tuple((type(c).__name__, c) for c in
-                       (_value(v, kinds[n]) for n, v in zip(names, row, strict=True)))
-                 for row in rows)
-
-
 def _readers(folder: Path, name: str, table: str, fields: list[dict]) -> dict[str, tuple]:
     csv, pq = folder / "data" / f"{table}.csv", folder / "data" / f"{table}.parquet"
     names = [f["name"] for f in fields]
@@ -233,7 +207,7 @@ def _readers(folder: Path, name: str, table: str, fields: list[dict]) -> dict[st
     duck_types = {"integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE"}
 
     def rows_of(df: pd.DataFrame) -> tuple:
-        return _typed_rows(df.columns, df.astype(object).itertuples(index=False), fields)
+        return typed_rows(df.columns, df.astype(object).itertuples(index=False), fields)
 
     import frictionless
 
@@ -253,15 +227,15 @@ def _readers(folder: Path, name: str, table: str, fields: list[dict]) -> dict[st
     lite = sqlite3.connect(folder / f"{name}.sqlite")
     cur = lite.execute(f'SELECT * FROM "{table}" ORDER BY rowid')
     return {
-        "frictionless (CSV)": _typed_rows(names, [[r[n] for n in names] for r in frows],
+        "frictionless (CSV)": typed_rows(names, [[r[n] for n in names] for r in frows],
                                           fields),
         "pandas read_csv": rows_of(pdf_csv),
         "pandas read_parquet": rows_of(pd.read_parquet(pq)),
-        "polars read_csv": _typed_rows(pl_csv.columns, pl_csv.rows(), fields),
-        "polars read_parquet": _typed_rows(names, pl.read_parquet(pq).rows(), fields),
-        "duckdb read_parquet": _typed_rows(duck_pq.columns, duck_pq.fetchall(), fields),
-        "duckdb read_csv": _typed_rows(duck_csv.columns, duck_csv.fetchall(), fields),
-        "sqlite3": _typed_rows([d[0] for d in cur.description], cur.fetchall(), fields),
+        "polars read_csv": typed_rows(pl_csv.columns, pl_csv.rows(), fields),
+        "polars read_parquet": typed_rows(names, pl.read_parquet(pq).rows(), fields),
+        "duckdb read_parquet": typed_rows(duck_pq.columns, duck_pq.fetchall(), fields),
+        "duckdb read_csv": typed_rows(duck_csv.columns, duck_csv.fetchall(), fields),
+        "sqlite3": typed_rows([d[0] for d in cur.description], cur.fetchall(), fields),
     }
 
 
@@ -270,7 +244,7 @@ def _assert_identical(folder: Path, name: str) -> int:
     checked = 0
     for table in pkg:
         fields = pkg.schema(table)["fields"]
-        reference = _typed_rows(pkg[table].columns, pkg[table].rows(), fields)
+        reference = typed_rows(pkg[table].columns, pkg[table].rows(), fields)
         assert reference, f"{table} is empty: nothing would be compared"
         for reader, rows in _readers(folder, name, table, fields).items():
             assert rows == reference, f"{table}: {reader} differs from factpack.load"
