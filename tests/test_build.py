@@ -79,8 +79,8 @@ def test_layout(built: Path) -> None:
     assert built.name == VERSION and built.parent.name == NAME
     files = sorted(p.relative_to(built).as_posix() for p in built.rglob("*") if p.is_file())
     assert files == ["CHANGELOG.md", "README.md", "data/places.csv", "data/places.parquet",
-                     "data/visits.csv", "data/visits.parquet", "datapackage.json",
-                     f"{NAME}.sqlite"]
+                     "data/readings.csv", "data/readings.parquet", "data/visits.csv",
+                     "data/visits.parquet", "datapackage.json", f"{NAME}.sqlite"]
     assert (built.parent / f"{NAME}-{VERSION}.zip").is_file()
     assert not [p for p in built.parent.iterdir() if p.name.startswith(".")]
 
@@ -92,14 +92,14 @@ def test_descriptor_is_v2_from_dataset_yaml(built: Path, descriptor: dict) -> No
         assert descriptor[key] == meta[key]
     assert descriptor["licenses"][0]["name"] == "CC-BY-4.0"
     assert [r["name"] for r in descriptor["resources"]] == [
-        "places", "visits", "places-parquet", "visits-parquet"]
+        "places", "visits", "readings", "places-parquet", "visits-parquet", "readings-parquet"]
     for res in descriptor["resources"]:
         assert res["type"] == "table"
         assert res["hash"].startswith("sha256:")
     csv_res = descriptor["resources"][1]
     assert (csv_res["format"], csv_res["mediatype"], csv_res["encoding"]) == (
         "csv", "text/csv", "utf-8")
-    pq_res = descriptor["resources"][3]
+    pq_res = descriptor["resources"][4]
     assert (pq_res["format"], pq_res["mediatype"]) == ("parquet", "application/vnd.apache.parquet")
     assert "bytes" not in pq_res  # frictionless-py 5.21 cannot count a Parquet file's bytes
     # The Parquet twin's foreign keys stay among the Parquet resources.
@@ -113,13 +113,31 @@ def test_frictionless_validates_csv_and_parquet(built: Path) -> None:
     report = frictionless.validate(str(built / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     assert sorted(t.name for t in report.tasks) == [
-        "places", "places-parquet", "visits", "visits-parquet"]
+        "places", "places-parquet", "readings", "readings-parquet", "visits", "visits-parquet"]
     assert all(t.stats["rows"] > 0 for t in report.tasks)
     # …and the command line that users run in their CI exits 0.
     cli = Path(sys.executable).with_name("frictionless")
     done = subprocess.run([str(cli), "validate", "datapackage.json"], cwd=built,
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_parquet_twin_schema_is_what_frictionless_needs(built: Path, descriptor: dict) -> None:
+    """A missing numeric Parquet cell reaches frictionless-py 5.21 as NaN: with the CSV's
+    schema it reports errors on valid data; with the twin's (``nan`` also missing) none."""
+    by_name = {r["name"]: r for r in descriptor["resources"]}
+    twin = by_name["readings-parquet"]["schema"]
+    assert {f["name"]: f.get("missingValues") for f in twin["fields"]} == {
+        "id": ["", "nan"], "visit_id": ["", "nan"], "temperature_c": ["", "nan"],
+        "wind_kmh": ["", "nan"]}
+    assert {k: v for k, v in twin.items() if k not in ("fields", "foreignKeys")} == {
+        k: v for k, v in by_name["readings"]["schema"].items()
+        if k not in ("fields", "foreignKeys")}
+    as_csv = {**by_name["readings-parquet"], "schema": by_name["readings"]["schema"]}
+    as_csv["schema"] = {**as_csv["schema"], "foreignKeys": []}
+    report = frictionless.validate(as_csv, basepath=str(built))
+    found = {tuple(e) for e in report.flatten(["fieldName", "type"])}
+    assert found == {("temperature_c", "constraint-error"), ("wind_kmh", "type-error")}
 
 
 def test_hash_and_bytes_match_files(built: Path, descriptor: dict) -> None:
@@ -149,7 +167,7 @@ def test_csv_is_sorted_utf8_lf_rfc4180(built: Path) -> None:
     assert ids == sorted(ids) and len(ids) == 4  # an integer key sorts as a number
 
 
-@pytest.mark.parametrize("table", ["places", "visits"])
+@pytest.mark.parametrize("table", ["places", "visits", "readings"])
 def test_parquet_equals_csv_rows_and_types(built: Path, table: str) -> None:
     schema = schema_yaml(table)
     want = {f["name"]: POLARS_TYPES.get(f["type"], pl.String) for f in schema["fields"]}
@@ -179,7 +197,7 @@ def test_sqlite_declares_keys(built: Path, descriptor: dict) -> None:
         self_fk = {(row[2], row[3], row[4]) for row in con.execute(
             "PRAGMA foreign_key_list(places)")}
         assert self_fk == {("places", "parent_id", "id")}
-        for table in ("places", "visits"):
+        for table in ("places", "visits", "readings"):
             pk = [r[1] for r in con.execute(f"PRAGMA table_info({table})") if r[5]]
             assert pk == schema_yaml(table)["primaryKey"]
             csv_rows = pl.read_csv(built / "data" / f"{table}.csv", infer_schema=False).height
@@ -197,13 +215,13 @@ def test_sqlite_declares_keys(built: Path, descriptor: dict) -> None:
 
 def test_readme_is_a_codebook(built: Path) -> None:
     readme = (built / "README.md").read_text(encoding="utf-8")
-    for table in ("places", "visits"):
+    for table in ("places", "visits", "readings"):
         schema = schema_yaml(table)
         assert f'<a id="table-{table}"></a>' in readme
         assert schema["description"] in readme
         for f in schema["fields"]:
             assert f"| `{f['name']}` | {f['type']}" in readme
-            assert f["description"].replace("|", "\\|") in readme
+            assert f.get("description", "").replace("|", "\\|") in readme
     assert "`country`, `town`" in readme  # allowed values
     assert "`place_id` → [`places`](#table-places).`id`" in readme  # a foreign key as a link
     assert "Primary key: `id`" in readme

@@ -47,15 +47,17 @@ def twin_schema(schema: dict[str, Any]) -> dict[str, Any]:
 
     Two differences, both about frictionless-py 5.21 rather than the data:
     foreign keys point at the other Parquet resources, so that set stands alone;
-    and each integer field also lists ``"nan"`` as a missing value, because that
-    reader turns a missing int64 into the float NaN and would otherwise call it a
-    type error. An int64 column cannot hold NaN, so nothing real is hidden;
-    :func:`verify_package` checks the column is int64 and equals the CSV.
+    and each integer and number field also lists ``"nan"`` as a missing value,
+    because that reader turns a missing value of a numeric column into the float
+    NaN and would otherwise call it a type error (integer) or break a bound
+    (number). An int64 column cannot hold NaN, and :func:`verify_package` tells a
+    NaN from a missing value when it compares every cell with the CSV, so
+    nothing is hidden.
     """
     twin = json.loads(json.dumps(schema))
     table_missing = twin.get("missingValues", [""])
     for f in twin.get("fields", []):
-        if f.get("type") == "integer":
+        if f.get("type") in ("integer", "number"):
             missing = f.get("missingValues", table_missing)
             f["missingValues"] = missing + (["nan"] if "nan" not in missing else [])
     for fk in twin.get("foreignKeys", []):
