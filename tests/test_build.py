@@ -26,6 +26,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from factpack import build, parquet
 from factpack.errors import ErrorRecord, FactpackError
@@ -412,3 +414,30 @@ def test_changed_csv_is_caught(built: Path, tmp_path: Path) -> None:
     rehash(folder, "places")
     errors = parquet.verify_package(folder)
     assert any(e.resource == "places-parquet" and e.field == "name" for e in errors)
+
+
+# ---------------------------------------------------------------- CSV round trip
+
+# Any text a valid dataset can hold: no carriage returns (layer 2 rejects them), no
+# surrogates; quotes, commas, newlines, leading spaces and non-ASCII all welcome.
+CELL = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\r"), max_size=20)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(st.one_of(st.none(), CELL.filter(bool)),
+                               st.one_of(st.none(), st.integers(-2**63, 2**63 - 1))),
+                     max_size=8))
+def test_csv_written_reads_back_identically(tmp_path_factory, rows) -> None:
+    from factpack.models import Schema
+
+    schema = Schema.model_validate({"fields": [{"name": "note", "type": "string"},
+                                               {"name": "count", "type": "integer"}]})
+    text = pl.DataFrame({"note": [r[0] for r in rows],
+                         "count": [None if r[1] is None else str(r[1]) for r in rows]},
+                        schema={"note": pl.String, "count": pl.String})
+    path = tmp_path_factory.mktemp("csv") / "t.csv"
+    build.write_csv(text, path)
+    assert b"\r" not in path.read_bytes()
+    back = parquet.read_text(path, schema)
+    assert back.equals(text)
+    assert parquet.typed(back, schema)["count"].to_list() == [r[1] for r in rows]

@@ -83,6 +83,11 @@ def sorted_tables(pkg: LoadedPackage,
     return out
 
 
+def write_csv(text: pl.DataFrame, path: Path) -> None:
+    """UTF-8, LF, RFC 4180 quoting (only where needed); a null is an empty, unquoted cell."""
+    text.write_csv(path, line_terminator="\n", quote_style="necessary", null_value="")
+
+
 # ---------------------------------------------------------------- descriptor
 
 
@@ -159,8 +164,7 @@ def write_version(pkg: LoadedPackage, report: Report, dataset_dir: Path, dest: P
     tables = sorted_tables(pkg, report)
     for res in pkg.resources:
         text, typed = tables[res.name]
-        text.write_csv(dest / "data" / f"{res.name}.csv", line_terminator="\n",
-                       quote_style="necessary", null_value="")
+        write_csv(text, dest / "data" / f"{res.name}.csv")
         parquet.write(typed, res.schema, dest / "data" / f"{res.name}.parquet")
     sqlite.write(dest / f"{pkg.name}.sqlite",
                  [(r.name, r.schema, tables[r.name][1]) for r in pkg.resources])
