@@ -8,11 +8,23 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from packstore import Faults, add_release, factpack, serve, sha256, write_package, write_store
+from packstore import (
+    Faults,
+    add_release,
+    factpack,
+    release_store,
+    serve,
+    sha256,
+    write_package,
+    write_store,
+    write_zip,
+)
 
 from factpack.errors import FactpackError
 from factpack.fetch import fetch, parse_spec
@@ -29,7 +41,41 @@ def cache(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def store(tmp_path) -> Path:
+    """The synthetic package at 1.0.0 and 1.1.0, in a store written per the contract."""
     return write_store(tmp_path)
+
+
+@dataclass
+class Published:
+    store: Path
+    name: str
+    latest: str
+    versions: list[str]
+
+    def folder(self, version: str | None = None) -> Path:
+        return self.store / self.name / (version or self.latest)
+
+    def zip(self, version: str | None = None) -> Path:
+        return self.store / self.name / f"{self.name}-{version or self.latest}.zip"
+
+
+@pytest.fixture(scope="module")
+def published_source(tmp_path_factory) -> Path:
+    return release_store(tmp_path_factory.mktemp("published"))[0]
+
+
+@pytest.fixture(params=["contract", "published"])
+def release(request, tmp_path) -> Published:
+    """A store to attack: the synthetic one, and (a copy of) the one factpack publish makes."""
+    if request.param == "contract":
+        store = write_store(tmp_path)
+    else:
+        store = tmp_path / "store"
+        shutil.copytree(request.getfixturevalue("published_source"), store)
+    catalog = json.loads((store / "catalog.json").read_text())
+    name = min(catalog["datasets"])
+    ds = catalog["datasets"][name]
+    return Published(store, name, ds["latest"], sorted(ds["versions"]))
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
@@ -50,17 +96,28 @@ def zip_requests(faults: Faults) -> list[tuple[str, str | None]]:
 
 # -- fetching what was published --------------------------------------------------------------
 
-@pytest.mark.parametrize("spec, version", [("demo", "1.1.0"), ("demo@latest", "1.1.0"),
-                                           ("demo@1.0.0", "1.0.0"), ("demo@1.1.0", "1.1.0")])
-def test_fetch_over_http_gives_the_published_folder(store, cache, spec, version):
-    with serve(store) as (url, faults):
-        folder = fetch(spec, store=url, progress=False, **FAST)
-    zip_sha = sha256(store / "demo" / f"demo-{version}.zip")
-    assert folder == cache / "packages" / zip_sha
-    assert files_of(folder) == files_of(store / "demo" / version)
-    assert json.loads((folder / "datapackage.json").read_text())["version"] == version
-    assert not list((cache / "tmp").iterdir())  # the work folder is gone
-    assert len(zip_requests(faults)) == 1
+@pytest.mark.parametrize("how", ["name", "name@latest", "name@version"])
+def test_fetch_over_http_gives_the_published_folder(release, cache, how):
+    versions = [release.latest] if how != "name@version" else release.versions
+    for version in versions:
+        spec = {"name": release.name, "name@latest": f"{release.name}@latest",
+                "name@version": f"{release.name}@{version}"}[how]
+        with serve(release.store) as (url, faults):
+            folder = fetch(spec, store=url, progress=False, **FAST)
+        assert folder == cache / "packages" / sha256(release.zip(version))
+        assert files_of(folder) == files_of(release.folder(version))
+        descriptor = json.loads((folder / "datapackage.json").read_text())
+        assert (descriptor["name"], descriptor["version"]) == (release.name, version)
+        assert not list((cache / "tmp").iterdir())  # the work folder is gone
+        assert len(zip_requests(faults)) == 1
+
+
+def test_latest_is_the_newest_version(store, cache):
+    with serve(store) as (url, _):
+        latest = fetch("demo@latest", store=url, progress=False)
+        first = fetch("demo@1.0.0", store=url, progress=False)
+    assert json.loads((latest / "datapackage.json").read_text())["version"] == "1.1.0"
+    assert json.loads((first / "datapackage.json").read_text())["version"] == "1.0.0"
 
 
 def test_second_fetch_uses_the_cache_and_repairs_a_modified_one(store, cache, capfd):
@@ -135,47 +192,60 @@ def test_parse_spec():
 
 # -- a download that is not what was published ------------------------------------------------
 
-def test_tampered_zip_names_the_file_and_both_hashes(store, cache):
-    zpath = store / "demo" / "demo-1.1.0.zip"
+def test_tampered_zip_names_the_file_and_both_hashes(release, cache):
+    zpath = release.zip()
     published = sha256(zpath)
     data = bytearray(zpath.read_bytes())
     data[len(data) // 2] ^= 0xFF  # same size, one byte different
     zpath.write_bytes(bytes(data))
-    with serve(store) as (url, _), pytest.raises(FactpackError) as exc:
-        fetch("demo", store=url, progress=False, **FAST)
+    with serve(release.store) as (url, _), pytest.raises(FactpackError) as exc:
+        fetch(release.name, store=url, progress=False, **FAST)
     message = str(exc.value)
-    assert "demo/demo-1.1.0.zip: sha256" in message
-    assert published in message and sha256(zpath) in message
+    assert f"{release.name}/{zpath.name}: sha256: the catalog says {published}" in message
+    assert f"the download has {sha256(zpath)}" in message
     assert "nothing was kept" in message
     assert_cache_clean(cache)
 
 
-def _republish_zip(store: Path, version: str, entries: dict[str, bytes]) -> None:
+def _republish_zip(release: Published, entries: dict[str, bytes],
+                   version: str | None = None) -> None:
     """Replace a release's zip with ``entries`` and update the catalog's zip entry to match.
 
     The catalog's per-file list stays as published: the zip is consistent with
     the catalog's zip hash, but its content is not what the catalog lists.
     """
-    from packstore import write_zip
-
-    zpath = store / "demo" / f"demo-{version}.zip"
-    write_zip(store, zpath, entries)
-    catalog = json.loads((store / "catalog.json").read_text())
-    catalog["datasets"]["demo"]["versions"][version]["zip"].update(
+    version = version or release.latest
+    zpath = release.zip(version)
+    write_zip(release.store, zpath, entries)
+    catalog = json.loads((release.store / "catalog.json").read_text())
+    catalog["datasets"][release.name]["versions"][version]["zip"].update(
         sha256=sha256(zpath), bytes=zpath.stat().st_size)
-    (store / "catalog.json").write_text(json.dumps(catalog))
+    (release.store / "catalog.json").write_text(json.dumps(catalog))
 
 
-def test_file_inside_the_zip_differs_from_the_catalog(store, cache):
-    folder = store / "demo" / "1.0.0"
-    entries = files_of(folder)
+def test_file_inside_the_zip_differs_from_the_catalog(release, cache):
+    entries = files_of(release.folder())
+    original = entries["datapackage.json"]
+    entries["datapackage.json"] = original[:-1]  # one byte short
+    _republish_zip(release, entries)
+    with serve(release.store) as (url, _), pytest.raises(FactpackError) as exc:
+        fetch(release.name, store=url, progress=False)
+    message = str(exc.value)
+    assert message.startswith("datapackage.json: byte count: the catalog says "
+                              f"{len(original)}, the download has {len(original) - 1}")
+    assert_cache_clean(cache)
+
+
+def test_file_of_the_same_size_differs_from_the_catalog(store, cache):
+    release = Published(store, "demo", "1.1.0", ["1.0.0", "1.1.0"])
+    entries = files_of(release.folder("1.0.0"))
     entries["data/places.csv"] = entries["data/places.csv"].replace(b"Kyiv", b"Kiev")
-    _republish_zip(store, "1.0.0", entries)
+    _republish_zip(release, entries, "1.0.0")
     with serve(store) as (url, _), pytest.raises(FactpackError) as exc:
         fetch("demo@1.0.0", store=url, progress=False)
     message = str(exc.value)
     assert message.startswith("data/places.csv: sha256: the catalog says ")
-    assert sha256(folder / "data" / "places.csv") in message
+    assert sha256(release.folder("1.0.0") / "data" / "places.csv") in message
     assert_cache_clean(cache)
 
 
@@ -194,34 +264,34 @@ def test_resource_differs_from_datapackage_json(tmp_path, cache):
     assert_cache_clean(cache)
 
 
-def test_truncated_file_on_the_server(store, cache):
-    zpath = store / "demo" / "demo-1.1.0.zip"
+def test_truncated_file_on_the_server(release, cache):
+    zpath = release.zip()
     size = zpath.stat().st_size
-    with serve(store, Faults(truncate={zpath.name: size // 2})) as (url, _), \
+    with serve(release.store, Faults(truncate={zpath.name: size // 2})) as (url, _), \
             pytest.raises(FactpackError) as exc:
-        fetch("demo", store=url, progress=False, **FAST)
+        fetch(release.name, store=url, progress=False, **FAST)
     assert f"the server has only {size // 2} bytes, the catalog says {size}" in str(exc.value)
     assert_cache_clean(cache)
 
 
-def test_dropped_connection_is_resumed_with_range(store, cache):
-    zpath = store / "demo" / "demo-1.1.0.zip"
+def test_dropped_connection_is_resumed_with_range(release, cache):
+    zpath = release.zip()
     half = zpath.stat().st_size // 2
-    with serve(store, Faults(drop={zpath.name: [half, half + 100]})) as (url, faults):
-        folder = fetch("demo", store=url, progress=False, **FAST)
-    assert files_of(folder) == files_of(store / "demo" / "1.1.0")
-    assert zip_requests(faults) == [("/demo/demo-1.1.0.zip", None),
-                                    ("/demo/demo-1.1.0.zip", f"bytes={half}-"),
-                                    ("/demo/demo-1.1.0.zip", f"bytes={half + 100}-")]
+    with serve(release.store, Faults(drop={zpath.name: [half, half + 100]})) as (url, faults):
+        folder = fetch(release.name, store=url, progress=False, **FAST)
+    assert files_of(folder) == files_of(release.folder())
+    path = "/" + zpath.relative_to(release.store).as_posix()
+    assert zip_requests(faults) == [(path, None), (path, f"bytes={half}-"),
+                                    (path, f"bytes={half + 100}-")]
 
 
-def test_server_that_goes_away_mid_download(store, cache):
-    zpath = store / "demo" / "demo-1.1.0.zip"
-    with serve(store, Faults(die={zpath.name: 1000})) as (url, _), \
+def test_server_that_goes_away_mid_download(release, cache):
+    zpath = release.zip()
+    with serve(release.store, Faults(die={zpath.name: 1000})) as (url, _), \
             pytest.raises(FactpackError) as exc:
-        fetch("demo", store=url, progress=False, **FAST)
+        fetch(release.name, store=url, progress=False, **FAST)
     message = str(exc.value)
-    assert "demo-1.1.0.zip: download failed after 3 attempts without progress" in message
+    assert f"{zpath.name}: download failed after 3 attempts without progress" in message
     assert f"(1000 of {zpath.stat().st_size} bytes)" in message
     assert_cache_clean(cache)
 
@@ -254,42 +324,43 @@ def _symlink_zip(entries: dict[str, bytes]) -> bytes:
     ("/tmp/evil.txt", "would be written outside the target folder"),
     ("symlink", "is a symbolic link"),
 ])
-def test_zip_slip_and_links_are_refused(store, cache, tmp_path, evil, message):
-    entries = files_of(store / "demo" / "1.0.0")
-    zpath = store / "demo" / "demo-1.0.0.zip"
+def test_zip_slip_and_links_are_refused(release, cache, tmp_path, evil, message):
+    entries = files_of(release.folder())
+    zpath = release.zip()
     if evil == "symlink":
         zpath.write_bytes(_symlink_zip(entries))
-        catalog = json.loads((store / "catalog.json").read_text())
-        catalog["datasets"]["demo"]["versions"]["1.0.0"]["zip"].update(
+        catalog = json.loads((release.store / "catalog.json").read_text())
+        catalog["datasets"][release.name]["versions"][release.latest]["zip"].update(
             sha256=sha256(zpath), bytes=zpath.stat().st_size)
-        (store / "catalog.json").write_text(json.dumps(catalog))
+        (release.store / "catalog.json").write_text(json.dumps(catalog))
     else:
-        _republish_zip(store, "1.0.0", {**entries, evil: b"owned"})
+        _republish_zip(release, {**entries, evil: b"owned"})
     before = sorted(p for p in tmp_path.rglob("*") if cache not in p.parents)
-    with serve(store) as (url, _), pytest.raises(FactpackError, match=message):
-        fetch("demo@1.0.0", store=url, progress=False)
+    with serve(release.store) as (url, _), pytest.raises(FactpackError, match=message):
+        fetch(release.name, store=url, progress=False)
     after = sorted(p for p in tmp_path.rglob("*") if p != cache and cache not in p.parents)
     assert after == before  # nothing written outside the cache
     assert not Path("/tmp/evil.txt").exists()
     assert_cache_clean(cache)
 
 
-def test_a_file_that_unpacks_larger_than_declared_is_cut_off(store, cache):
-    entries = files_of(store / "demo" / "1.0.0")
-    entries["README.md"] = b"#" * 50_000_000  # compresses to ~50 kB; the catalog says 13 bytes
-    _republish_zip(store, "1.0.0", entries)
-    with serve(store) as (url, _), pytest.raises(FactpackError) as exc:
-        fetch("demo@1.0.0", store=url, progress=False)
-    assert "README.md: unpacks to more than the" in str(exc.value)
+def test_a_file_that_unpacks_larger_than_declared_is_cut_off(release, cache):
+    entries = files_of(release.folder())
+    declared = len(entries["README.md"])
+    entries["README.md"] = b"#" * 50_000_000  # compresses to ~50 kB
+    _republish_zip(release, entries)
+    with serve(release.store) as (url, _), pytest.raises(FactpackError) as exc:
+        fetch(release.name, store=url, progress=False)
+    assert f"README.md: unpacks to more than the {declared} bytes declared" in str(exc.value)
     assert_cache_clean(cache)
 
 
-def test_extra_file_in_the_zip_is_refused(store, cache):
-    entries = {**files_of(store / "demo" / "1.0.0"), "data/extra.csv": b"a\n1\n"}
-    _republish_zip(store, "1.0.0", entries)
-    with serve(store) as (url, _), pytest.raises(FactpackError,
-                                                  match="files the catalog does not list"):
-        fetch("demo@1.0.0", store=url, progress=False)
+def test_extra_file_in_the_zip_is_refused(release, cache):
+    entries = {**files_of(release.folder()), "data/extra.csv": b"a\n1\n"}
+    _republish_zip(release, entries)
+    with serve(release.store) as (url, _), pytest.raises(
+            FactpackError, match="files the catalog does not list: data/extra.csv"):
+        fetch(release.name, store=url, progress=False)
     assert_cache_clean(cache)
 
 
