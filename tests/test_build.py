@@ -327,6 +327,15 @@ def test_failed_package_check_leaves_earlier_build(tmp_path: Path, monkeypatch) 
     assert not [p for p in first.parent.iterdir() if p.name.startswith(".")]
 
 
+def test_failed_first_build_leaves_no_folders(tmp_path: Path, monkeypatch) -> None:
+    repo = copy_repo(tmp_path / "repo")
+    monkeypatch.setattr(build, "check_built", lambda folder: [
+        ErrorRecord(code="hash-count", message="simulated layer-4 failure")])
+    with pytest.raises(build.BuildInvalid):
+        build_repo(repo)
+    assert not (repo / "build").exists()
+
+
 def test_same_version_with_other_content_is_refused(tmp_path: Path) -> None:
     repo = copy_repo(tmp_path / "repo")
     first = build_repo(repo)

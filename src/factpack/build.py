@@ -267,8 +267,10 @@ def build_validated(pkg: LoadedPackage, report: Report, dataset_dir: Path, out: 
     base = out / meta.name
     target = base / meta.version
     zip_name = f"{meta.name}-{meta.version}.zip"
+    new_dirs = [d for d in (base, *base.parents) if not d.exists()]  # to remove on failure
     base.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{meta.version}-", dir=base))
+    done = False
     try:
         staged = tmp / meta.version
         staged.mkdir()
@@ -295,8 +297,13 @@ def build_validated(pkg: LoadedPackage, report: Report, dataset_dir: Path, out: 
         archive = base / zip_name
         if not archive.is_file() or archive.read_bytes() != (tmp / zip_name).read_bytes():
             os.replace(tmp / zip_name, archive)
+        done = True
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        if not done:  # folders this build created, deepest first, if still empty
+            for d in new_dirs:
+                if d.is_dir() and not any(d.iterdir()):
+                    d.rmdir()
     return target
 
 
