@@ -14,8 +14,11 @@ import hashlib
 import json
 import re
 import shutil
+import subprocess
+import sys
 import threading
 from collections import deque
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -175,7 +178,7 @@ def version_html(store: Path, version: str = "1.1.0") -> str:
 def test_render_writes_pages_pictures_and_assets_but_not_into_packages(bare_store, store):
     for rel in ("index.html", f"{NAME}/index.html", f"{NAME}/1.0.0.html", f"{NAME}/1.1.0.html",
                 f"{NAME}/1.1.0.timeline.svg", f"{NAME}/1.1.0.figures.svg",
-                "assets/site.css", "assets/site.js", "assets/favicon.svg"):
+                "assets/site.css", "assets/site.js"):
         assert (store / rel).is_file(), rel
     before, after = tree(bare_store), tree(store)
     assert {k: v for k, v in after.items() if k in before} == before  # nothing changed
@@ -196,11 +199,14 @@ def test_render_is_reproducible_and_independent_of_where_the_store_is(bare_store
                                      for p in store.rglob("*.html"))
 
 
-def test_every_link_is_relative_and_resolves_with_its_anchor(store):
+def check_links(store: Path) -> int:
+    """Every page's resources and links are relative, exist in the store, and so do anchors."""
     parsed = {p: Page(p.read_text(encoding="utf-8")) for p in store.rglob("*.html")}
     checked = 0
     for path, page in parsed.items():
         for ref in page.resources:  # what the page loads: only the store's own files
+            if ref.startswith("data:"):
+                continue
             assert not urlsplit(ref).scheme and not ref.startswith("//"), f"{path}: loads {ref}"
             assert (path.parent / ref).resolve().is_file(), f"{path}: missing {ref}"
         for href in page.links:
@@ -215,7 +221,11 @@ def test_every_link_is_relative_and_resolves_with_its_anchor(store):
                 ids = parsed[target].ids if target in parsed else set()
                 assert unquote(frag) in ids, f"{path.relative_to(store)}: no #{frag} in {target}"
             checked += 1
-    assert checked > 200
+    return checked
+
+
+def test_every_link_is_relative_and_resolves_with_its_anchor(store):
+    assert check_links(store) > 200
 
 
 def test_headings_alt_text_and_one_h1_per_page(store):
@@ -411,17 +421,8 @@ class _Quiet(SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def served(store):
-    """The store on a real HTTP server on 127.0.0.1 (a free port), stopped afterwards."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet,
-                                                                     directory=str(store)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(store) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -463,7 +464,27 @@ class Watch:
         page.route("**/*", guard)
 
 
-def test_browser_crawl_every_page_and_link_without_errors(browser, served):
+@contextmanager
+def serving(folder: Path):
+    """``folder`` on a real HTTP server on 127.0.0.1 (a free port), stopped afterwards."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet,
+                                                                     directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def crawl(browser, served: str) -> tuple[set[str], set[str]]:
+    """Open every page reachable from the index; fetch every file; check every anchor.
+
+    Returns (pages, files) seen. Fails on any console error, failed request, HTTP error,
+    request that leaves the site, undecoded picture, or missing anchor.
+    """
     context = browser.new_context()
     page = context.new_page()
     watch = Watch(page, served)
@@ -499,10 +520,15 @@ def test_browser_crawl_every_page_and_link_without_errors(browser, served):
         assert page.evaluate("id => document.getElementById(id) !== null", frag), \
             f"{target}#{frag} does not exist"
     assert watch.problems == []
-    assert len(seen_pages) == 4  # index, the dataset, two versions
-    assert any(u.endswith(".zip") for u in seen_files) and any(
-        u.endswith(".parquet") for u in seen_files)
     context.close()
+    return seen_pages, seen_files
+
+
+def test_browser_crawl_every_page_and_link_without_errors(browser, served):
+    pages, files = crawl(browser, served)
+    assert len(pages) == 4  # index, the dataset, two versions
+    assert any(u.endswith(".zip") for u in files) and any(u.endswith(".parquet") for u in files)
+    assert any(u.endswith(".svg") for u in files) and any(u.endswith(".diff.json") for u in files)
 
 
 def test_browser_download_matches_its_listed_sha256(browser, served):
@@ -605,3 +631,42 @@ def test_browser_screenshots_and_phone_layout(browser, served):
         assert (SCREENSHOTS / name).stat().st_size > 10_000
     assert watch.problems == [] and watch_phone.problems == []
     phone.close()
+
+
+# --- the real thing: a store made by `factpack publish` ------------------------------------
+
+def publish_committed() -> bool:
+    return subprocess.run(["git", "cat-file", "-e", "HEAD:src/factpack/publish.py"], cwd=REPO,
+                          capture_output=True, check=False).returncode == 0
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Path:
+    """``factpack publish`` (which renders the site) run in a fresh clone of HEAD, so that
+    writing the release ledger leaves the shared working tree alone."""
+    if not publish_committed():
+        pytest.skip("factpack publish is not committed yet")
+    tmp = tmp_path_factory.mktemp("published")
+    clone, store = tmp / "repo", tmp / "site"
+    subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(REPO), str(clone)],
+                   check=True, capture_output=True)
+    done = subprocess.run([sys.executable, "-m", "factpack", "publish", "--store", str(store)],
+                          cwd=clone, capture_output=True, text=True, timeout=900, check=False)
+    assert done.returncode == 0, f"factpack publish failed:\n{done.stdout}\n{done.stderr}"
+    assert "rendered the website" in done.stdout
+    return store
+
+
+def test_factpack_publish_writes_a_site_that_works_in_a_browser(published, browser):
+    catalog = json.loads((published / "catalog.json").read_text(encoding="utf-8"))
+    latest = catalog["datasets"][NAME]["latest"]
+    page = published / NAME / f"{latest}.html"
+    assert page.is_file() and (published / "index.html").is_file()
+    html = page.read_text(encoding="utf-8")
+    for f in catalog["datasets"][NAME]["versions"][latest]["files"]:
+        assert f["sha256"] in html
+    assert check_links(published) > 200
+    with serving(published) as url:
+        pages, files = crawl(browser, url)
+    assert url + f"{NAME}/{latest}.html" in pages
+    assert any(u.endswith(".zip") for u in files)

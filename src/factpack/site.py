@@ -36,6 +36,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from . import charts
+from .descriptors import repo_root
 from .errors import FactpackError
 
 DEFAULT_STORE = "build/site"  # where `make build` publishes; the fetch command's default
@@ -44,6 +45,10 @@ LONG_TEXT = 40  # characters: a column with longer cells is running text  # rows
 EXAMPLE_TABLES = ("figures", "statements")  # the table the load snippets use, if present
 SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 ASSETS = Path(__file__).parent / "templates" / "site" / "assets"
+# Inline, so that no page makes a request for it (a browser fetches icons lazily, after load).
+FAVICON = "data:image/svg+xml," + quote(
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" '
+    'rx="6" fill="#0b4f6c"/><path d="M8 9h16v3H12v4h10v3H12v6H8z" fill="#fff"/></svg>', safe=":/")
 
 
 # --- small helpers used by the templates ------------------------------------------------------
@@ -76,12 +81,15 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "typographer": False})
 
 
-def render_markdown(text: str | None, shift: int = 0) -> Markup:
-    """Markdown to HTML; headings moved ``shift`` levels down to sit under the page's own."""
+def render_markdown(text: str | None, top: int | None = None) -> Markup:
+    """Markdown to HTML; with ``top``, its largest heading becomes ``<h{top}>``, and the
+    others follow, so the text's headings sit under the page's own."""
     if not text:
         return Markup("")
     md = _markdown()
     tokens = md.parse(text)
+    levels = [int(t.tag[1]) for t in tokens if t.type == "heading_open"]
+    shift = top - min(levels) if top and levels else 0
     for tok in tokens:
         if tok.type in ("heading_open", "heading_close"):
             tok.tag = f"h{min(6, int(tok.tag[1]) + shift)}"
@@ -412,8 +420,9 @@ def diff_view(raw: Any, shown: int = 100) -> dict | None:
                 + [_diff_row("removed", r, pk) for r in info.get("removed_rows") or []]
                 + [_diff_row("changed", r, pk) for r in info.get("changed_rows") or []]
                 + [_diff_row(None, r, pk) for r in info.get("rows") or []])
-        tables.append({"name": str(info.get("name", "")), "added": info.get("added", 0),
-                       "removed": info.get("removed", 0), "changed": info.get("changed", 0),
+        counts = {k: info.get(k) or 0 for k in ("added", "removed", "changed")}
+        tables.append({"name": str(info.get("name", "")), **counts,
+                       "changes": any(counts.values()) or bool(rows),
                        "rows": rows[:shown], "truncated": bool(info.get("truncated"))
                        or len(rows) > shown})
     return {"old": _side(raw.get("old")), "new": _side(raw.get("new")), "bump": raw.get("bump"),
@@ -475,7 +484,7 @@ def _env() -> jinja2.Environment:
     )
     env.filters.update(size=human_size, markdown=render_markdown, inline=render_inline,
                        urlquote=lambda s: quote(str(s), safe=""))
-    env.globals["row_anchor"] = row_anchor
+    env.globals.update(row_anchor=row_anchor, favicon=FAVICON)
     return env
 
 
@@ -603,16 +612,15 @@ def _licences(descriptor: dict) -> list[dict]:
 def render(store: Path, citation_file: Path | None = None) -> None:
     """Write the website into ``store`` (a folder holding ``catalog.json``).
 
-    ``citation_file`` defaults to ``CITATION.cff`` at the repository root, if there is one.
+    ``citation_file`` defaults to the repository's ``CITATION.cff``, if there is one.
     """
     store = Path(store)
     catalog = _read_json(store / "catalog.json")
     if not isinstance(catalog, dict) or not isinstance(catalog.get("datasets"), dict):
         raise FactpackError(f"{store / 'catalog.json'}: no 'datasets' object")
-    if citation_file is None:
-        from .descriptors import repo_root
-
-        citation_file = repo_root() / "CITATION.cff"
+    if citation_file is None:  # the repository the store is in, else the one we run in
+        citation_file = next((p for p in (repo_root(store) / "CITATION.cff",
+                                          repo_root() / "CITATION.cff") if p.is_file()), None)
     cff = read_cff(citation_file)
     env = _env()
     _copy_assets(store)
