@@ -150,6 +150,20 @@ def test_cli_fetch_to_a_folder(store, cache, tmp_path):
     assert [p.name for p in target.parent.iterdir()] == ["demo"]  # no temporary left over
 
 
+@pytest.mark.parametrize("terminal, quiet", [(True, False), (True, True), (False, False)])
+def test_cli_progress_bar_only_on_a_terminal(store, cache, terminal, quiet):
+    env = {**os.environ, "FACTPACK_CACHE": str(cache)}
+    env.pop("TTY_COMPATIBLE", None)
+    if terminal:  # rich treats stderr as a terminal
+        env.update(TTY_COMPATIBLE="1", TTY_INTERACTIVE="1")
+    done = factpack("fetch", "demo", "--store", str(store), *(["-q"] if quiet else []), env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"{cache / 'packages' / sha256(store / 'demo' / 'demo-1.1.0.zip')}\n"
+    size = (store / "demo" / "demo-1.1.0.zip").stat().st_size
+    bar = f"{size / 1000:.1f}/{size / 1000:.1f} kB"
+    assert ("demo-1.1.0.zip" in done.stderr and bar in done.stderr) == (terminal and not quiet)
+
+
 def test_cli_refuses_a_non_empty_target(store, cache, tmp_path):
     target = tmp_path / "busy"
     target.mkdir()
@@ -369,5 +383,16 @@ def test_catalog_path_outside_the_store_is_refused(store, cache):
     catalog["datasets"]["demo"]["versions"]["1.1.0"]["zip"]["path"] = "../secret.zip"
     (store / "catalog.json").write_text(json.dumps(catalog))
     with pytest.raises(FactpackError, match="paths must stay inside the store"):
+        fetch("demo", store=store, progress=False)
+    assert_cache_clean(cache)
+
+
+def test_catalog_hash_that_is_not_a_sha256_is_refused(store, cache):
+    """The zip's sha256 names a cache folder, so it must be 64 hex digits, nothing else."""
+    catalog = json.loads((store / "catalog.json").read_text())
+    catalog["datasets"]["demo"]["versions"]["1.1.0"]["zip"]["sha256"] = "../../victim"
+    (store / "catalog.json").write_text(json.dumps(catalog))
+    with pytest.raises(FactpackError, match=r"not a factpack catalog \(datasets.demo.versions."
+                                            r"1.1.0.zip.sha256: String should match pattern"):
         fetch("demo", store=store, progress=False)
     assert_cache_clean(cache)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from .errors import FactpackError
 from .transfer import Store, safe_relpath
@@ -37,8 +37,8 @@ class _Model(BaseModel):
 
 class FileEntry(_Model):
     path: str
-    sha256: str
-    bytes: int
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")]  # names a cache folder
+    bytes: Annotated[int, Field(ge=0)]
 
 
 class Release(_Model):
@@ -243,7 +243,7 @@ def cli(
     package: Annotated[str, typer.Argument(help="NAME, NAME@VERSION or NAME@latest")],
     store: Annotated[str | None, typer.Option(
         help="Release store: a folder, file:// or http(s):// URL "
-             "[default: $FACTPACK_STORE or build/site]")] = None,
+             "(default: $FACTPACK_STORE, else build/site)")] = None,
     to: Annotated[Path | None, typer.Option(
         help="Copy the verified package into this new (or empty) folder")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar")] = False,
