@@ -83,13 +83,13 @@ def open_package(spec: str, root: Path, workdir: Path, store: Path | None = None
     if path.is_dir():
         path = path / "datapackage.json"
     if path.is_file():
-        return _open_local(path, spec)
+        return open_local(path, spec)
     if "@" in spec and not path.exists():
         name, _, version = spec.partition("@")
         from .ledger import locate_version  # the ledger imports this module
 
         folder = locate_version(name, version, root, workdir, store)
-        return _open_local(folder / "datapackage.json", spec)
+        return open_local(folder / "datapackage.json", spec)
     raise FactpackError(f"{spec}: not a package folder, datapackage.json, URL or NAME@VERSION")
 
 
@@ -103,7 +103,7 @@ def _load_descriptor(path: Path, label: str) -> dict[str, Any]:
     return data
 
 
-def _open_local(path: Path, label: str) -> Package:
+def open_local(path: Path, label: str) -> Package:
     desc = _load_descriptor(path, label)
     return Package(label, desc, _tables(desc, label, lambda rel: _inside(path.parent, rel, label)))
 
@@ -172,7 +172,8 @@ def _tables(desc: dict[str, Any], label: str, locate) -> dict[str, Table]:
     for by_fmt in groups.values():
         res = by_fmt.get("parquet") or by_fmt["csv"]
         name = (by_fmt.get("csv") or res).get("name") or PurePosixPath(res["path"]).stem
-        schema = res.get("schema") or (by_fmt.get("csv") or {}).get("schema") or {}
+        # The CSV's schema is the dataset's own; a Parquet twin's may be adapted to its reader.
+        schema = (by_fmt.get("csv") or res).get("schema") or {}
         if isinstance(schema, str):
             schema = _load_descriptor_plain(locate(schema), label)
         fmt = "parquet" if "parquet" in by_fmt else "csv"

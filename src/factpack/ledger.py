@@ -1,0 +1,242 @@
+"""The release ledger, ``datasets/<name>/releases.json``, and rebuilding releases from git.
+
+Each released version records the day it was released, the git commit it was
+built from, and the sha256 and size of every file of the built package (paths
+relative to the version folder) and of its zip. A release is rebuilt by
+exporting its commit (``git archive``) into a temporary folder and building it
+there with the *current* factpack code; the result must match the ledger byte for
+byte. When the builder's output changes (a new column order in
+``datapackage.json``, another Parquet writer) old releases no longer rebuild to
+their bytes and the check fails: such a change has to keep old outputs
+identical, or be a deliberate, reviewed break (see the README).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .diff import parse_version
+from .errors import FactpackError
+
+LEDGER = "releases.json"
+CHUNK = 1 << 20
+# What a dataset's build reads from the repository (besides the code): its release commit must
+# hold exactly these, so the release can be rebuilt from history.
+INPUTS = ("datasets/{name}", "schemas", "seeds")
+
+
+class FileHash(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    bytes: int = Field(ge=0)
+
+
+class Release(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: str = Field(pattern=r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+    released_on: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    commit: str = Field(pattern=r"^[0-9a-f]{40}$")
+    files: dict[str, FileHash]
+
+
+class Ledger(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    dataset: str
+    releases: list[Release] = Field(default_factory=list)
+
+    def get(self, version: str) -> Release | None:
+        return next((r for r in self.releases if r.version == version), None)
+
+    def latest(self) -> Release | None:
+        return max(self.releases, key=lambda r: parse_version(r.version), default=None)
+
+
+def ledger_path(root: Path, name: str) -> Path:
+    return root / "datasets" / name / LEDGER
+
+
+def read_ledger(root: Path, name: str) -> Ledger:
+    path = ledger_path(root, name)
+    if not path.is_file():
+        return Ledger(dataset=name)
+    try:
+        ledger = Ledger.model_validate_json(path.read_text(encoding="utf-8"))
+    except (ValidationError, UnicodeDecodeError) as exc:
+        raise FactpackError(f"{path.relative_to(root)} is not a valid release ledger: {exc}") \
+            from None
+    if ledger.dataset != name:
+        raise FactpackError(f"{path.relative_to(root)} names dataset '{ledger.dataset}', "
+                            f"not '{name}'")
+    versions = [r.version for r in ledger.releases]
+    if len(set(versions)) != len(versions):
+        raise FactpackError(f"{path.relative_to(root)} lists a version twice")
+    return ledger
+
+
+def write_ledger(root: Path, ledger: Ledger) -> None:
+    """Atomically: a temporary file renamed over the old one."""
+    ledger.releases.sort(key=lambda r: parse_version(r.version))
+    text = json.dumps(ledger.model_dump(), ensure_ascii=False, indent=2) + "\n"
+    write_atomic(ledger_path(root, ledger.dataset), text.encode())
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def sha256(path: Path) -> FileHash:
+    h, size = hashlib.sha256(), 0
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+            size += len(chunk)
+    return FileHash(sha256=h.hexdigest(), bytes=size)
+
+
+def package_files(version_dir: Path) -> list[str]:
+    """Every file of a version folder, as sorted POSIX paths relative to it."""
+    return sorted(p.relative_to(version_dir).as_posix()
+                  for p in version_dir.rglob("*") if p.is_file())
+
+
+def file_hashes(version_dir: Path, zip_path: Path) -> dict[str, FileHash]:
+    """The ledger's ``files``: every file of the version folder, and the zip by its name."""
+    out = {rel: sha256(version_dir / rel) for rel in package_files(version_dir)}
+    out[zip_path.name] = sha256(zip_path)
+    return out
+
+
+def differences(expected: dict[str, FileHash], actual: dict[str, FileHash]) -> list[str]:
+    """Human-readable differences between two ``files`` maps (empty when identical)."""
+    out = [f"{p}: missing" for p in sorted(set(expected) - set(actual))]
+    out += [f"{p}: not in the release" for p in sorted(set(actual) - set(expected))]
+    for p in sorted(set(expected) & set(actual)):
+        e, a = expected[p], actual[p]
+        if e != a:
+            out.append(f"{p}: sha256 {a.sha256[:12]}… ({a.bytes} bytes), "
+                       f"released {e.sha256[:12]}… ({e.bytes} bytes)")
+    return out
+
+
+# --------------------------------------------------------------------------- git and builds
+
+
+def git(root: Path, *args: str, binary: bool = False) -> Any:
+    try:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=True)
+    except FileNotFoundError:
+        raise FactpackError("git is not installed: releases are built from git commits") from None
+    except subprocess.CalledProcessError as exc:
+        msg = exc.stderr.decode(errors="replace").strip()
+        raise FactpackError(f"git {' '.join(args)}: {msg}") from None
+    return done.stdout if binary else done.stdout.decode().strip()
+
+
+def head_commit(root: Path) -> str:
+    return git(root, "rev-parse", "HEAD")
+
+
+def uncommitted_inputs(root: Path, name: str) -> list[str]:
+    """Build inputs of ``name`` that differ from HEAD (the ledger itself excepted)."""
+    paths = [p.format(name=name) for p in INPUTS]
+    out = git(root, "status", "--porcelain", "--untracked-files=all", "--", *paths)
+    changed = [line[3:] for line in out.splitlines() if line.strip()]
+    return [p for p in changed if not p.endswith(f"datasets/{name}/{LEDGER}")]
+
+
+def export_commit(root: Path, commit: str, dest: Path) -> Path:
+    """The repository as it was at ``commit``, written to ``dest`` (``git archive``)."""
+    try:
+        git(root, "cat-file", "-e", f"{commit}^{{commit}}")
+    except FactpackError:
+        raise FactpackError(f"commit {commit[:12]} is not in this clone (fetch the full history, "
+                            "e.g. git fetch --unshallow)") from None
+    data = git(root, "archive", "--format=tar", commit, binary=True)
+    dest.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        tar.extractall(dest, filter="data")
+    return dest
+
+
+def build(dataset_dir: Path, root: Path, out: Path) -> Path:
+    """The build engineer's ``factpack.build.build_dataset`` (tests may replace this)."""
+    try:
+        from .build import build_dataset
+    except ImportError as exc:
+        raise FactpackError(f"factpack.build is not available: {exc}") from None
+    return build_dataset(dataset_dir, root, out=out)
+
+
+def build_version(src_root: Path, name: str, out: Path) -> tuple[Path, Path]:
+    """Build the dataset in ``src_root``; return its version folder and zip."""
+    folder = Path(build(src_root / "datasets" / name, src_root, out))
+    zip_path = folder.parent / f"{name}-{folder.name}.zip"
+    if not (folder / "datapackage.json").is_file() or not zip_path.is_file():
+        raise FactpackError(f"the build of {name} did not write {folder.name}/datapackage.json "
+                            f"and {zip_path.name}")
+    return folder, zip_path
+
+
+def rebuild(root: Path, name: str, release: Release, workdir: Path) -> tuple[Path, Path]:
+    """Rebuild a released version from its commit and check it against the ledger."""
+    src = Path(tempfile.mkdtemp(prefix=f"src-{release.version}-", dir=workdir))
+    export_commit(root, release.commit, src)
+    if not (src / "datasets" / name / "dataset.yaml").is_file():
+        raise FactpackError(f"{name} {release.version}: commit {release.commit[:12]} has no "
+                            f"datasets/{name}/dataset.yaml")
+    folder, zip_path = build_version(src, name, src / "build")
+    if folder.name != release.version:
+        raise FactpackError(f"{name} {release.version}: commit {release.commit[:12]} builds "
+                            f"version {folder.name}")
+    diffs = differences(release.files, file_hashes(folder, zip_path))
+    if diffs:
+        raise FactpackError(
+            f"{name} {release.version} rebuilt from commit {release.commit[:12]} differs from "
+            f"the ledger ({len(diffs)} files): " + "; ".join(diffs[:5])
+            + ". A released version must rebuild byte for byte: did the builder's output change?")
+    return folder, zip_path
+
+
+def locate_version(name: str, version: str, root: Path, workdir: Path,
+                   store: Path | None = None) -> Path:
+    """A version folder for ``name@version``: from the store, rebuilt from the ledger, or built
+    from the working tree when it is the version being prepared."""
+    store = store or root / "build" / "site"
+    if (store / name / version / "datapackage.json").is_file():
+        return store / name / version
+    release = read_ledger(root, name).get(version) if (root / "datasets" / name).is_dir() \
+        else None
+    if release is not None:
+        return rebuild(root, name, release, workdir)[0]
+    dataset = root / "datasets" / name
+    if (dataset / "dataset.yaml").is_file():
+        from .descriptors import read_descriptor
+
+        meta, _ = read_descriptor(dataset / "dataset.yaml")
+        if isinstance(meta, dict) and str(meta.get("version")) == version:
+            out = Path(tempfile.mkdtemp(prefix="work-", dir=workdir))
+            return build_version(root, name, out)[0]
+    if (root / "build" / name / version / "datapackage.json").is_file():
+        return root / "build" / name / version
+    raise FactpackError(f"{name}@{version}: not in the store ({store}), not in the ledger, and "
+                        "not the version in the working tree")
