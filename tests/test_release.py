@@ -367,6 +367,10 @@ def test_publish_check_cli_exit_codes(repo, tmp_path, monkeypatch, capsys):
     write_version(repo, "1.0.0", [("a", "alpha", 1), ("b", "beta", 20), ("c", "gamma", 3)])
     code, _, err = main("--check")
     assert code == 1 and "not bumped" in err and "a patch bump" in err, err
+    # The working tree against the release, as `factpack diff` sees it.
+    r = diff.diff_specs("toy@1.0.0", str(repo / "datasets" / "toy"), repo,
+                        store=tmp_path / "site")
+    assert r["bump"] == "patch" and r["tables"][0]["changed_by_column"] == {"amount": 1}
     code, _, err = main("--store", str(tmp_path / "site"), "--no-site")
     assert code == 2 and "not bumped" in err and "Traceback" not in err
     code, _, err = main("--date", "24/11/2026")

@@ -76,10 +76,17 @@ class Package:
 
 
 def open_package(spec: str, root: Path, workdir: Path, store: Path | None = None) -> Package:
-    """A built package folder, ``datapackage.json`` path or URL, or ``name@version``."""
+    """A built package folder, ``datapackage.json`` path or URL, ``name@version``, or a dataset
+    folder (``datasets/<name>``, built first)."""
     if spec.startswith(("http://", "https://")):
         return _open_url(spec, workdir)
     path = Path(spec)
+    if (path / "dataset.yaml").is_file() and not (path / "datapackage.json").exists():
+        from .ledger import build_version  # a dataset's working tree: build it first
+
+        out = Path(tempfile.mkdtemp(prefix="work-", dir=workdir))
+        folder, _ = build_version(repo_root(path), path.resolve().name, out)
+        return open_local(folder / "datapackage.json", spec)
     if path.is_dir():
         path = path / "datapackage.json"
     if path.is_file():
@@ -90,7 +97,8 @@ def open_package(spec: str, root: Path, workdir: Path, store: Path | None = None
 
         folder = locate_version(name, version, root, workdir, store)
         return open_local(folder / "datapackage.json", spec)
-    raise FactpackError(f"{spec}: not a package folder, datapackage.json, URL or NAME@VERSION")
+    raise FactpackError(f"{spec}: not a package folder, datapackage.json, URL, NAME@VERSION or "
+                        "dataset folder")
 
 
 def _load_descriptor(path: Path, label: str) -> dict[str, Any]:
@@ -537,7 +545,7 @@ class Format(str, Enum):
 
 def cli(
     old: Annotated[str, typer.Argument(help="Old version: package folder, datapackage.json, "
-                                            "URL, or NAME@VERSION")],
+                                            "URL, NAME@VERSION or dataset folder")],
     new: Annotated[str, typer.Argument(help="New version, in any of the same forms")],
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format")] = Format.text,
     bump: Annotated[bool, typer.Option("--bump", help="Print only the smallest version bump "
