@@ -309,6 +309,9 @@ class _Handler(BaseHTTPRequestHandler):
         server: _Server = self.server  # type: ignore[assignment]
         faults = server.faults
         faults.requests.append((self.path, self.headers.get("Range")))
+        if server.gone:  # accepted before the listening socket closed: still no answer
+            self._hang_up()
+            return
         path = (server.root / self.path.split("?")[0].lstrip("/")).resolve()
         if not path.is_file() or server.root not in path.parents:
             self.send_error(404)
@@ -340,16 +343,21 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self.wfile.write(body[: max(stop - start, 0)])
         self.wfile.flush()
+        if die is not None:
+            server.gone = True  # before hanging up, so no retry can get an answer
+            threading.Thread(target=server.go_away, daemon=True).start()
+        self._hang_up()
+
+    def _hang_up(self) -> None:
         self.close_connection = True
         self.connection.shutdown(socket.SHUT_RDWR)
-        if die is not None:
-            threading.Thread(target=server.go_away, daemon=True).start()
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     root: Path
     faults: Faults
+    gone = False
 
     def go_away(self) -> None:
         self.shutdown()

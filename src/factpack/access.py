@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 DESCRIPTOR_LIMIT = 64 << 20
 
 
+def _text_or_nested(d: pl.DataType) -> bool:
+    return d == pl.String or d.is_nested()
+
+
 # Table Schema type -> the Parquet column types that faithfully hold it. factpack's own
 # builds store integer/number/boolean/date natively and every other type as its text.
 ACCEPTS: dict[str, Any] = {
@@ -44,9 +48,9 @@ ACCEPTS: dict[str, Any] = {
     "year": lambda d: d == pl.String or d.is_integer(),
     "yearmonth": lambda d: d in (pl.String, pl.Date),
     "duration": lambda d: d == pl.String or isinstance(d, pl.Duration),
+    **dict.fromkeys(("object", "array", "list", "geopoint", "geojson"), _text_or_nested),
     "any": lambda d: True,
 }
-_NESTED = lambda d: d == pl.String or d.is_nested()
 
 
 @dataclass(frozen=True, repr=False)
@@ -83,11 +87,11 @@ class Package:
 
     def schema(self, table: str) -> dict[str, Any]:
         """The Table Schema of a table, as in ``datapackage.json``."""
-        self[table]
+        self[table]  # a KeyError that names the tables
         return _table_resources(self.metadata)[table][0].get("schema", {})
 
     def to_pandas(self) -> dict[str, pd.DataFrame]:
-        """Every table as a pandas DataFrame with nullable integer and boolean columns."""
+        """Every table as a pandas DataFrame: nullable Int64/boolean columns, dates as datetime64."""
         import pandas as pd
         import pyarrow as pa
 
@@ -248,7 +252,7 @@ def _read_parquet(folder: Path, res: dict, fields: list[dict]) -> pl.DataFrame:
                             f"{names}")
     for f in fields:
         kind = f.get("type") or "any"
-        ok = ACCEPTS.get(kind, _NESTED)
+        ok = ACCEPTS.get(kind, ACCEPTS["any"])  # an unknown type: the validator's concern
         dtype = frame.schema[f["name"]]
         if not ok(dtype):
             raise FactpackError(f"{rel}: column {f['name']!r} is {dtype} in Parquet, but the "
