@@ -146,6 +146,7 @@ def test_cli_fetch_to_a_folder(store, cache, tmp_path):
         done = factpack("fetch", "demo@1.0.0", "--store", url, "--to", str(target), env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(target)
+    assert "demo 1.0.0: every file matches the catalog and datapackage.json" in done.stderr
     assert files_of(target) == files_of(store / "demo" / "1.0.0")
     assert [p.name for p in target.parent.iterdir()] == ["demo"]  # no temporary left over
 
@@ -395,4 +396,13 @@ def test_catalog_hash_that_is_not_a_sha256_is_refused(store, cache):
     with pytest.raises(FactpackError, match=r"not a factpack catalog \(datasets.demo.versions."
                                             r"1.1.0.zip.sha256: String should match pattern"):
         fetch("demo", store=store, progress=False)
+    assert_cache_clean(cache)
+
+
+def test_package_over_the_size_cap_is_refused_before_downloading(store, cache, monkeypatch):
+    monkeypatch.setattr("factpack.fetch.MAX_PACKAGE_BYTES", 1000)
+    with serve(store) as (url, faults), pytest.raises(FactpackError, match="larger than "
+                                                      "factpack's cap of 1000 bytes"):
+        fetch("demo", store=url, progress=False)
+    assert zip_requests(faults) == []
     assert_cache_clean(cache)

@@ -23,7 +23,15 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from .errors import FactpackError
 from .transfer import Store, safe_relpath
-from .unpack import Expected, check_resources, file_digest, mismatch, read_descriptor, unpack
+from .unpack import (
+    MAX_PACKAGE_BYTES,
+    Expected,
+    check_resources,
+    file_digest,
+    mismatch,
+    read_descriptor,
+    unpack,
+)
 
 CATALOG_LIMIT = 64 << 20
 SPEC = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?:@(?P<version>[^@\s]+))?$")
@@ -158,6 +166,9 @@ def _expected_files(name: str, release: Release) -> dict[str, Expected]:
 def cached_release(store: Store, name: str, release: Release) -> Path:
     """The verified package folder in the cache, downloading it if it is not there yet."""
     expected = _expected_files(name, release)
+    if max(release.zip.bytes, sum(e.bytes for e in expected.values())) > MAX_PACKAGE_BYTES:
+        raise FactpackError(f"{name} {release.version} is larger than factpack's cap of "
+                            f"{MAX_PACKAGE_BYTES} bytes; download {release.zip.path} yourself")
     final = cache_dir() / "packages" / release.zip.sha256.lower()
     if final.is_dir():
         if _still_intact(final, expected):
@@ -252,4 +263,9 @@ def cli(
 
     Prints the package folder (in the cache, or --to).
     """
-    typer.echo(fetch(package, store=store, to=to, progress=not quiet))
+    folder = fetch(package, store=store, to=to, progress=not quiet)
+    if not quiet:
+        meta = read_descriptor(folder)
+        typer.echo(f"{meta.get('name')} {meta.get('version')}: every file matches the catalog "
+                   "and datapackage.json", err=True)
+    typer.echo(folder)
