@@ -287,6 +287,21 @@ def test_a_failed_publish_leaves_store_and_ledger_as_they_were(repo, tmp_path, m
     assert snapshot(site) == before
 
 
+def test_released_ledger_entries_never_change(repo, tmp_path):
+    release(repo, tmp_path / "site")
+    path = ledger.ledger_path(repo, "toy")
+    book = json.loads(path.read_text())
+    book["releases"][0]["released_on"] = "2026-11-25"
+    path.write_text(json.dumps(book, indent=2))
+    git(repo, "commit", "-qam", "rewrite history")
+    problems = publish.check(repo)
+    assert len(problems) == 1 and "toy 1.0.0: its ledger entry" in problems[0]
+    assert "was changed" in problems[0]
+    path.write_text(json.dumps({"dataset": "toy", "releases": []}))
+    git(repo, "commit", "-qam", "drop it")
+    assert ["was removed" in p for p in publish.check(repo)] == [True]
+
+
 def test_release_preconditions(repo, tmp_path):
     site = tmp_path / "site"
     write_version(repo, "1.0.0", ROWS_1_1_0, commit=False)

@@ -207,12 +207,14 @@ def _change(kind: str, bump: str, message: str, table: str | None = None,
 
 
 def metadata_changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
-    """Package-level properties (title, licences, sources…): descriptive, so patch."""
+    """Package-level properties (title, licences, sources…): descriptive, so patch; a new
+    name or id breaks every reference to the package, so major."""
     out = []
     for key in sorted((set(old) | set(new)) - DERIVED):
         if old.get(key) != new.get(key):
-            out.append(_change("metadata-changed", "patch", f"package '{key}' changed",
-                               old=old.get(key), new=new.get(key), column=None) | {"property": key})
+            bump = "major" if key in {"name", "id"} else "patch"  # users refer to it by name
+            out.append(_change("metadata-changed", bump, f"package '{key}' changed",
+                               old=old.get(key), new=new.get(key)) | {"property": key})
     return out
 
 

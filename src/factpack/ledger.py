@@ -83,6 +83,26 @@ def read_ledger(root: Path, name: str) -> Ledger:
     return ledger
 
 
+def history_problems(root: Path, name: str, ledger: Ledger) -> list[str]:
+    """Released entries are append-only: every entry any committed ledger ever held must
+    still be in the current one, unchanged."""
+    rel = f"datasets/{name}/{LEDGER}"
+    problems: dict[str, str] = {}  # one per version: from the latest commit that differs
+    for commit in git(root, "log", "--format=%H", "--", rel).split():
+        try:
+            old = Ledger.model_validate_json(git(root, "show", f"{commit}:{rel}"))
+        except (FactpackError, ValidationError):
+            continue  # deleted or unreadable in that commit: the current file is checked itself
+        for entry in old.releases:
+            now = ledger.get(entry.version)
+            if now != entry and entry.version not in problems:
+                what = "removed" if now is None else "changed"
+                problems[entry.version] = (
+                    f"{name} {entry.version}: its ledger entry (as committed in {commit[:12]}) "
+                    f"was {what}; a released version never changes")
+    return [problems[v] for v in sorted(problems, key=parse_version)]
+
+
 def write_ledger(root: Path, ledger: Ledger) -> None:
     """Atomically: a temporary file renamed over the old one."""
     ledger.releases.sort(key=lambda r: parse_version(r.version))

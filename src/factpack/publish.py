@@ -259,8 +259,9 @@ def publish(root: Path, store_path: Path | None = None, names: list[str] | None 
             if release is not None:
                 book.releases.append(release)
                 books.append(book)
-        if not todo and not books:
-            return [f"nothing to publish: the store at {store_path} is up to date"]
+        if not todo and not books:  # the site is still rendered: it may be new or failed
+            return [f"nothing to publish: the store at {store_path} is up to date",
+                    *(render_site(store_path) if site else [])]
         tx = store.Transaction(store_path)
         try:
             for v in sorted(todo, key=lambda v: (v.name, diff.parse_version(v.release.version))):
@@ -289,7 +290,12 @@ def render_site(store_path: Path) -> list[str]:
         from .site import render
     except ImportError:
         return []
-    render(store_path)
+    try:
+        render(store_path)
+    except Exception as exc:  # the release itself is done and consistent; say so
+        raise FactpackError(f"the store is published, but its website could not be rendered: "
+                            f"{type(exc).__name__}: {exc} (run factpack publish again once "
+                            "fixed)") from exc
     return [f"rendered the website in {store_path}"]
 
 
@@ -298,7 +304,8 @@ def render_site(store_path: Path) -> list[str]:
 
 def check(root: Path, names: list[str] | None = None) -> list[str]:
     """Release problems, for CI: (a) a released version that no longer rebuilds to its ledger
-    bytes; (b) records or schemas changed since the last release without a large enough bump."""
+    bytes, or whose ledger entry was changed or removed; (b) records or schemas changed since
+    the last release without a large enough bump."""
     problems: list[str] = []
     for name in names or [d.name for d in dataset_dirs(root)]:
         try:
@@ -306,6 +313,10 @@ def check(root: Path, names: list[str] | None = None) -> list[str]:
         except FactpackError as exc:
             problems.append(str(exc))
             continue
+        try:
+            problems += ledger.history_problems(root, name, book)
+        except FactpackError as exc:
+            problems.append(f"{name}: cannot read the ledger's history: {exc}")
         with tempfile.TemporaryDirectory(prefix="factpack-check-") as tmp:
             work = Path(tmp)
             built: dict[str, Path] = {}
