@@ -282,6 +282,7 @@ def _timeline_legend(lanes: list[str]) -> list:
 
 # --- figures of each deal -------------------------------------------------------------------
 
+ALT_ITEMS = 8  # at most this many figures read out in a chart's alt text
 SCALE = ((10**12, "trillion"), (10**9, "billion"), (10**6, "million"), (10**3, "thousand"))
 
 
@@ -359,7 +360,9 @@ def figure_chart(deals: list[dict], figures: list[dict], title: str) -> Chart | 
     n = sum(len(v) for v in panels.values())
     alt = (f"Chart of {n} figures over time in {len(panels)} panel"
            f"{'s' if len(panels) != 1 else ''} (one per deal and quantity), "
-           f"{lo.isoformat()} to {hi.isoformat()}: " + "; ".join(lines) + ".")
+           f"{lo.isoformat()} to {hi.isoformat()}")
+    # Read out a few figures; with many, the text under the chart lists them all.
+    alt += (": " + "; ".join(lines) + ".") if len(lines) <= ALT_ITEMS else "."
     if undated:
         alt += f" Not drawn, having no date: {undated} figures."
     return Chart(fig, alt, lines)

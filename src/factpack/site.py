@@ -541,11 +541,11 @@ def _jsonld(name: str, descriptor: dict, ver: dict, files: list[FileEntry], page
         "citation": cite.text,
         "isBasedOn": [s.get("path") for s in descriptor.get("sources") or []
                       if isinstance(s, dict) and s.get("path")],
-        "distribution": [{"@type": "DataDownload", "name": f.name,
-                          "encodingFormat": _mediatype(f.path),
-                          "contentUrl": _rel(f.path, page_dir),
-                          "contentSize": f"{f.bytes} B" if f.bytes is not None else None,
-                          "sha256": f.sha256} for f in files],
+        "distribution": [{k: v for k, v in {
+            "@type": "DataDownload", "name": f.name, "encodingFormat": _mediatype(f.path),
+            "contentUrl": _rel(f.path, page_dir),
+            "contentSize": f"{f.bytes} B" if f.bytes is not None else None,
+            "sha256": f.sha256}.items() if v is not None} for f in files],
         "variableMeasured": [f"{t.name}.{c.name}" for t in tables for c in t.columns],
     }
     if ver.get("released_on"):

@@ -96,6 +96,7 @@
         );
       });
       pre.appendChild(button);
+      pre.classList.add("has-copy");
     });
   }
 
