@@ -85,12 +85,12 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get("FACTPACK_DEBUG"):
             raise
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+        # Usage errors (bad option values…) come from the click that typer bundles
+        # (typer._click in typer 0.29), so they are recognised by shape, not by import.
+        if callable(getattr(exc, "show", None)) and hasattr(exc, "exit_code"):
             exc.show()
             sys.exit(2)
-        if isinstance(exc, click.exceptions.Abort):
+        if type(exc).__name__ == "Abort":
             sys.exit(2)
         err.print(f"[red]factpack: internal error:[/red] {type(exc).__name__}: {exc} "
                   "(please report it; FACTPACK_DEBUG=1 shows the traceback)")

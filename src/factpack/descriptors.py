@@ -10,6 +10,7 @@ the file and, for YAML/JSON, the line of the offending property.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,15 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import ErrorRecord, FactpackError
-from .models import DatasetMeta, Dialect, Package, Resource, Schema, unknown_properties
+from .models import (
+    SUPPORTED_CONSTRAINTS,
+    DatasetMeta,
+    Dialect,
+    Package,
+    Resource,
+    Schema,
+    unknown_properties,
+)
 
 SUPPORTED_FORMATS = {"csv", "tsv", None}
 COMPRESSED = {"zip", "gz", "bz2", "xz", "zst", "7z", "tar"}
@@ -136,7 +145,9 @@ def parse_model(
             errors.append(ErrorRecord(
                 code=code, resource=resource, path=relpath, line=_line_for(lines, loc),
                 field=where, value=_short(e.get("input")),
-                message=f"{relpath}: '{where}': {e['msg']}",
+                message=f"{relpath}: '{where}'"
+                        + (f" = {_short(e.get('input'))!r}" if _short(e.get("input")) else "")
+                        + f": {e['msg']}",
             ))
         return None, errors
     if strict:
@@ -291,7 +302,8 @@ def _load_schema_only(pkg: LoadedPackage, path: Path, data: dict, lines: dict) -
     schema, errs = parse_model(Schema, data, "schema-error", pkg.descriptor_path, lines, False)
     pkg.errors += errs
     if schema is not None:
-        pkg.errors += misplaced_field_properties(data, pkg.descriptor_path, lines, ())
+        pkg.errors += misplaced_field_properties(data, pkg.descriptor_path, lines, (),
+                                                 spec_version(data.get("$schema")))
     return pkg
 
 
@@ -330,8 +342,9 @@ def misplaced_properties(data: dict, relpath: str, lines: dict, single: bool) ->
         if res.get("profile") == "tabular-data-resource" and not res.get("schema"):
             add(("resources", i), f"{what} has profile 'tabular-data-resource' but no 'schema'")
         if isinstance(res.get("schema"), dict):
+            version = spec_version(data.get("$schema") or (res.get("$schema") if single else None))
             out += misplaced_field_properties(res["schema"], relpath, lines,
-                                              ("resources", i, "schema"))
+                                              ("resources", i, "schema"), version)
     if data.get("profile") == "tabular-data-package" and any(
             isinstance(r, dict) and r.get("profile") != "tabular-data-resource"
             for r in data.get("resources") or []):
@@ -340,24 +353,55 @@ def misplaced_properties(data: dict, relpath: str, lines: dict, single: bool) ->
     return out
 
 
-def misplaced_field_properties(schema: dict, relpath: str, lines: dict,
-                               prefix: tuple) -> list[ErrorRecord]:
+def spec_version(profile: Any) -> str:
+    """'v1', 'v2' or 'unknown' from a ``$schema`` URL, as frictionless resolves it."""
+    if not profile:
+        return "v1"  # the spec: no $schema means version 1
+    m = re.search(r"datapackage\.org/profiles/(\d+)\.\d+/", str(profile))
+    return {"1": "v1", "2": "v2"}.get(m.group(1), "unknown") if m else "unknown"
+
+
+def misplaced_field_properties(schema: dict, relpath: str, lines: dict, prefix: tuple,
+                               version: str = "v1") -> list[ErrorRecord]:
+    """Field properties at the wrong level, constraints a type does not take, v2-only features."""
     out = []
+
+    def add(j: int, f: dict, key: str, message: str) -> None:
+        loc = prefix + ("fields", j, key)
+        out.append(ErrorRecord(
+            code="schema-error", path=relpath, line=_line_for(lines, loc), field=f.get("name"),
+            message=f"{relpath}: field '{f.get('name')}': {message}"))
+
     for j, f in enumerate(schema.get("fields") or []):
+        if not isinstance(f, dict):
+            continue
         for key, where in MISPLACED_FIELD.items():
-            if isinstance(f, dict) and key in f:
-                loc = prefix + ("fields", j, key)
-                out.append(ErrorRecord(
-                    code="schema-error", path=relpath, line=_line_for(lines, loc),
-                    field=f.get("name"), message=f"{relpath}: field '{f.get('name')}': '{key}' "
-                    f"is not a field property; set it as '{where}'"))
+            if key in f:
+                add(j, f, key, f"'{key}' is not a field property; set it as '{where}'")
+        ftype = f.get("type") or "any"
+        allowed = SUPPORTED_CONSTRAINTS.get(ftype)
+        constraints = f.get("constraints") if isinstance(f.get("constraints"), dict) else {}
+        for name in constraints:
+            if allowed is not None and name not in allowed + ["required", "enum", "unique"]:
+                add(j, f, "constraints", f"constraint '{name}' does not apply to type "
+                    f"'{ftype}' (it takes {', '.join(['required', 'unique', 'enum'] + allowed)})")
+            if version == "v1" and name in ("exclusiveMinimum", "exclusiveMaximum"):
+                add(j, f, "constraints", f"constraint '{name}' needs Data Package v2: declare "
+                    "\"$schema\": \"https://datapackage.org/profiles/2.0/datapackage.json\"")
+        if version == "v1" and any(isinstance(e, dict) for e in f.get("missingValues") or []):
+            add(j, f, "missingValues", "missing values as objects need Data Package v2")
+    if version == "v1" and any(isinstance(e, dict) for e in schema.get("missingValues") or []):
+        out.append(ErrorRecord(code="schema-error", path=relpath,
+                               line=_line_for(lines, prefix + ("missingValues",)),
+                               message=f"{relpath}: missing values as objects need Data Package v2"))
     return out
 
 
 def _load_resource(pkg: LoadedPackage, res: Resource, i: int, base: Path,
                    lines: dict[tuple, int]) -> LoadedResource | None:
     name = res.name or f"resource{i + 1}"
-    where = {"resource": name, "path": pkg.descriptor_path, "line": lines.get(("resources", i))}
+    at = lines.get(("resources", i, "path")) or lines.get(("resources", i))
+    where = {"resource": name, "path": pkg.descriptor_path, "line": at}
 
     def unsupported(why: str) -> None:
         pkg.errors.append(ErrorRecord(code="source-error", message=f"resource '{name}': {why}",

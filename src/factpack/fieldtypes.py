@@ -14,42 +14,39 @@ import polars as pl
 
 from .models import Field
 
-EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-URI = r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]*$"
-UUID = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
+# The patterns follow what frictionless-py 5.21 accepts (it parses with Python:
+# int(), Decimal(), strptime, dateutil's isoparse, isodate, json.loads), so that
+# both tools judge a cell alike. Where Python is lenient, so is factpack.
+EMAIL = (r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@"
+         r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+URI = r"^[A-Za-z][A-Za-z0-9+.\-]*:"  # rfc3986 (frictionless) requires a scheme, little else
 BASE64 = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
-# Python int() (which frictionless uses) also takes "_" between digits: 2020_10 is 202010
-INTEGER = r"^[+-]?[0-9](?:_?[0-9])*$"
-NUMBER = r"^[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|NaN|INF|Inf|inf|nan)$"
-DURATION = (
-    r"^P(?:(?:[0-9]+(?:\.[0-9]+)?Y)?(?:[0-9]+(?:\.[0-9]+)?M)?(?:[0-9]+(?:\.[0-9]+)?W)?"
-    r"(?:[0-9]+(?:\.[0-9]+)?D)?(?:T(?:[0-9]+(?:\.[0-9]+)?H)?(?:[0-9]+(?:\.[0-9]+)?M)?"
-    r"(?:[0-9]+(?:\.[0-9]+)?S)?)?)$"
+DIGITS = r"[0-9](?:_?[0-9])*"  # Python's int()/Decimal() take "_" between digits: 2020_10
+INTEGER = rf"^[+-]?{DIGITS}$"
+DECIMAL = (rf"^[+-]?(?:(?:{DIGITS}(?:\.(?:{DIGITS})?)?|\.{DIGITS})(?:[eE][+-]?{DIGITS})?"
+           r"|(?i:inf|infinity|s?nan[0-9]*))$")
+DURATION = (  # isodate's ISO 8601 period pattern
+    r"^[+-]?P(?:[0-9]+(?:[,.][0-9]+)?Y)?(?:[0-9]+(?:[,.][0-9]+)?M)?(?:[0-9]+(?:[,.][0-9]+)?W)?"
+    r"(?:[0-9]+(?:[,.][0-9]+)?D)?(?:T(?:[0-9]+(?:[,.][0-9]+)?H)?(?:[0-9]+(?:[,.][0-9]+)?M)?"
+    r"(?:[0-9]+(?:[,.][0-9]+)?S)?)?$"
 )
-TIME_ISO = r"^([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?$"
-DATETIME_ISO = (
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?"
-    r"(Z|[+-][0-9]{2}:?[0-9]{2})?$"
-)
+DURATION_ALT = r"^[+-]?P[0-9]{4}-?[0-9]{2}-?[0-9]{2}T[0-9]{2}:?[0-9]{2}:?[0-9]{2}$"
+TZ = r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)"
+CLOCK = r"(?:(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:[.,][0-9]+)?|24:00:00(?:[.,]0+)?)"
+TIME_ISO = rf"^{CLOCK}{TZ}?$"
+DATETIME_ISO = rf"^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}.{CLOCK}{TZ}?$"
 NUMERIC = {"integer", "number", "year"}
 TEMPORAL = {"date", "time", "datetime", "yearmonth"}
+GEOJSON_TYPES = {
+    "Point": "coordinates", "MultiPoint": "coordinates", "LineString": "coordinates",
+    "MultiLineString": "coordinates", "Polygon": "coordinates", "MultiPolygon": "coordinates",
+    "GeometryCollection": "geometries", "Feature": "geometry", "FeatureCollection": "features",
+}
 
 
-def _strip_bare(col: pl.Expr) -> pl.Expr:
-    """``bareNumber: false`` allows leading/trailing non-numeric text such as currency or %."""
-    return col.str.replace(r"^[^0-9+\-.]*", "").str.replace(r"[^0-9.eE]*$", "")
-
-
-def _number_text(field: Field, col: pl.Expr) -> pl.Expr:
-    text = col.str.strip_chars()
-    if field.groupChar:
-        text = text.str.replace_all(field.groupChar, "", literal=True)
-    if field.type == "number" and field.decimalChar != ".":
-        text = text.str.replace_all(".", "\x00", literal=True)  # a stray '.' must not parse
-        text = text.str.replace_all(field.decimalChar, ".", literal=True)
-    if not field.bareNumber:
-        text = _strip_bare(text)
-    return text
+def _bare(col: pl.Expr) -> pl.Expr:
+    """``bareNumber: false``: drop leading text up to a digit or '-', and trailing non-digits."""
+    return col.str.replace(r"^[^\-0-9]*", "").str.replace(r"[^0-9]*$", "")
 
 
 def _strftime_to_polars(fmt: str) -> str:
@@ -57,91 +54,160 @@ def _strftime_to_polars(fmt: str) -> str:
     return fmt.replace("%f", "%.f") if "%.f" not in fmt else fmt
 
 
+def _decimal_value(text: pl.Expr) -> pl.Expr:
+    """Float of a Decimal()-valid text (underscores dropped, Infinity/NaN spelled for polars)."""
+    t = text.str.replace_all("_", "", literal=True)
+    t = t.str.replace(r"^([+-]?)(?i:inf|infinity)$", "${1}inf").str.replace(r"^[+-]?(?i:s?nan[0-9]*)$", "NaN")
+    return t.cast(pl.Float64, strict=False)
+
+
+def _uuid_ok(col: pl.Expr) -> pl.Expr:
+    """Python's uuid.UUID(): drops 'urn:', 'uuid:', braces and hyphens, then 32 hex digits."""
+    hexes = (col.str.replace_all("urn:", "", literal=True).str.replace_all("uuid:", "", literal=True)
+             .str.strip_chars("{}").str.replace_all("-", "", literal=True))
+    return hexes.str.contains(r"^[0-9A-Fa-f]{32}$")
+
+
+def _clock(text: pl.Expr) -> pl.Expr:
+    """HH:MM:SS[.f] of an ISO time (24:00:00 read as 00:00:00, as dateutil does)."""
+    core = text.str.extract(r"^([0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)?)", 1)
+    return core.str.replace(",", ".", literal=True).str.replace(r"^24:", "00:")
+
+
 def parse(field: Field, col: pl.Expr) -> pl.Expr:
     """Typed value of a text column, null where a cell does not conform to the field type."""
     t, fmt = field.type, (field.format or "default")
     if t == "string":
-        pattern = {"email": EMAIL, "uri": URI, "uuid": UUID, "binary": BASE64}.get(fmt)
+        if fmt == "uuid":
+            return pl.when(_uuid_ok(col)).then(col)
+        if fmt == "binary":  # b64decode drops characters outside the alphabet first
+            return pl.when(col.str.replace_all(r"[^A-Za-z0-9+/=]", "").str.contains(BASE64)).then(col)
+        pattern = {"email": EMAIL, "uri": URI}.get(fmt)
         return col if pattern is None else pl.when(col.str.contains(pattern)).then(col)
-    if t == "integer":
-        text = _number_text(field, col)
+    if t == "integer":  # frictionless applies bareNumber to integers, but not groupChar
+        text = col.str.strip_chars()
+        if not field.bareNumber:
+            text = _bare(text)
         return pl.when(text.str.contains(INTEGER)).then(
             text.str.replace_all("_", "", literal=True).cast(pl.Int64, strict=False))
     if t == "number":
-        text = _number_text(field, col)
-        return pl.when(text.str.contains(NUMBER)).then(
-            text.str.replace(r"^(?:INF|Inf)$", "inf").str.replace(r"^-(?:INF|Inf)$", "-inf")
-            .cast(pl.Float64, strict=False))
+        text = col.str.strip_chars()
+        if field.model_fields_set & {"groupChar", "decimalChar", "bareNumber"}:
+            if not field.bareNumber:
+                text = _bare(text)
+            if field.groupChar:
+                text = text.str.replace_all(field.groupChar, "", literal=True)
+            if field.decimalChar != ".":
+                text = pl.when(text.str.contains(".", literal=True)).then(None).otherwise(
+                    text.str.replace_all(field.decimalChar, ".", literal=True))
+        text = text.str.strip_chars()
+        return pl.when(text.str.contains(DECIMAL)).then(_decimal_value(text))
     if t == "boolean":
         return (pl.when(col.is_in(field.trueValues)).then(pl.lit(True))
                 .when(col.is_in(field.falseValues)).then(pl.lit(False)))
     if t == "date":
-        if fmt in ("default", "any"):
-            ok = col.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-            return pl.when(ok).then(col.str.to_date("%Y-%m-%d", strict=False))
+        if fmt == "default":  # strptime("%Y-%m-%d") takes one-digit months and days
+            ok = col.str.contains(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$")
+            padded = col.str.replace(r"-([0-9])$", "-0$1").str.replace(r"-([0-9])-", "-0$1-")
+            return pl.when(ok).then(padded.str.to_date("%Y-%m-%d", strict=False))
+        if fmt == "any":
+            return col.str.to_date(strict=False)
         return col.str.to_date(_strftime_to_polars(fmt), strict=False)
     if t == "time":
-        if fmt in ("default", "any"):
+        if fmt == "default":
             return pl.when(col.str.contains(TIME_ISO)).then(
-                col.str.slice(0, 8).str.to_time("%H:%M:%S", strict=False))
+                _clock(col).str.to_time("%H:%M:%S%.f", strict=False))
+        if fmt == "any":
+            return col.str.to_time(strict=False)
         return col.str.to_time(_strftime_to_polars(fmt), strict=False)
     if t == "datetime":
-        if fmt in ("default", "any"):
-            ok = col.str.contains(DATETIME_ISO)
-            # an offset is applied (the value is kept in UTC) so that equal instants compare
-            # equal in keys, as Python's aware datetimes do in frictionless
-            aware = (col.str.replace(r"Z$", "+00:00")
-                     .str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%z", time_zone="UTC", strict=False)
-                     .dt.replace_time_zone(None))
-            naive = col.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False)
-            has_tz = col.str.contains(r"(Z|[+-][0-9]{2}:?[0-9]{2})$")
-            return pl.when(ok & has_tz).then(aware).when(ok).then(naive)
+        if fmt == "default":
+            return _iso_datetime(col)
+        if fmt == "any":
+            return col.str.to_datetime(strict=False)
         return col.str.to_datetime(_strftime_to_polars(fmt), strict=False)
-    if t == "year":
-        return pl.when(col.str.contains(r"^[0-9]{4}$")).then(col.cast(pl.Int64, strict=False))
-    if t == "yearmonth":
-        ok = col.str.contains(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
-        return pl.when(ok).then(col.str.to_date("%Y-%m", strict=False))
+    if t == "year":  # frictionless: four characters, int() of them, 0..9999
+        value = col.str.strip_chars().str.replace_all("_", "", literal=True).cast(pl.Int64, strict=False)
+        ok = (col.str.len_chars() == 4) & col.str.contains(rf"^\s*[+-]?{DIGITS}\s*$")
+        return pl.when(ok & value.is_between(0, 9999)).then(value)
+    if t == "yearmonth":  # frictionless: "Y-M" split on '-', int() of each, month 1..12
+        parts = col.str.extract_groups(rf"^(\s*\+?{DIGITS}\s*)-(\s*\+?{DIGITS}\s*)$")
+        year = parts.struct.field("1").str.strip_chars().str.replace_all("_", "", literal=True)
+        month = parts.struct.field("2").str.strip_chars().str.replace_all("_", "", literal=True)
+        y, m = year.cast(pl.Int32, strict=False), month.cast(pl.Int8, strict=False)
+        return pl.when(m.is_between(1, 12) & y.is_between(1, 9999)).then(pl.date(y, m, 1))
     if t == "duration":
-        return pl.when(col.str.contains(DURATION) & (col != "P") & ~col.str.ends_with("T")).then(col)
+        ok = (col.str.contains(DURATION) & col.str.contains(r"^[+-]?P[0-9T]")) | col.str.contains(
+            DURATION_ALT)
+        return pl.when(ok).then(col)
     if t == "geopoint":
         return pl.when(_geopoint_ok(fmt, col)).then(col)
-    if t in ("object", "geojson"):
-        return pl.when(col.str.contains(r"^\s*\{[\s\S]*\}\s*$") & _json_ok(col)).then(col)
-    if t == "array":
-        return pl.when(col.str.contains(r"^\s*\[[\s\S]*\]\s*$") & _json_ok(col)).then(col)
+    if t in ("object", "geojson", "array"):
+        return pl.when(_json_kind(col, t)).then(col)
     if t == "list":
         return _list(field, col)
     return col  # any
 
 
-def _json_ok(col: pl.Expr) -> pl.Expr:
-    """Whether each cell is valid JSON (polars decodes the column natively)."""
-    return col.map_batches(_json_valid_batch, return_dtype=pl.Boolean)
+def _iso_datetime(col: pl.Expr) -> pl.Expr:
+    """dateutil's isoparse as frictionless calls it; offsets are applied (values in UTC)."""
+    ok = col.str.contains(DATETIME_ISO)
+    day = col.str.slice(0, 10)
+    rest = col.str.slice(11)
+    clock = _clock(rest)
+    tz = rest.str.extract(rf"({TZ})$", 1)
+    tz = tz.str.replace(r"^Z$", "+00:00").str.replace(r"^([+-][0-9]{2})$", "${1}00")
+    text = day + "T" + clock
+    naive = text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False)
+    aware = ((text + tz).str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%z", time_zone="UTC", strict=False)
+             .dt.replace_time_zone(None))
+    value = pl.when(tz.is_not_null()).then(aware).otherwise(naive)
+    value = pl.when(rest.str.starts_with("24:")).then(value + pl.duration(days=1)).otherwise(value)
+    return pl.when(ok).then(value)
 
 
-def _json_valid_batch(s: pl.Series) -> pl.Series:
-    import duckdb  # json_valid runs natively over the whole column
+def _json_kind(col: pl.Expr, kind: str) -> pl.Expr:
+    """Whether each cell is JSON of the kind a field type needs (DuckDB checks the column)."""
+    return col.map_batches(lambda s: _duck_check(s, kind), return_dtype=pl.Boolean)
+
+
+def _duck_check(s: pl.Series, kind: str) -> pl.Series:
+    import duckdb  # JSON is parsed natively over the whole column, not per row in Python
 
     cells = pl.DataFrame({"v": s})  # noqa: F841  (read by DuckDB's replacement scan)
+    j = "try_cast(v as json)"
+    num = "(try_cast(json_extract_string({0}, {1}) as double))"
+    in_range = (f"abs({num.format('j', repr('$[0]'))}) <= 180 and "
+                f"abs({num.format('j', repr('$[1]'))}) <= 90")
+    checks = {
+        "object": "json_type(j) = 'OBJECT'",
+        "array": "json_type(j) = 'ARRAY'",
+        "geojson": "json_type(j) = 'OBJECT' and (" + " or ".join(
+            f"(json_extract_string(j, '$.type') = '{t}' and json_exists(j, '$.{m}'))"
+            for t, m in GEOJSON_TYPES.items()) + ")",
+        "geopoint-array": f"json_type(j) = 'ARRAY' and json_array_length(j) = 2 and {in_range}",
+        "geopoint-object": (
+            "json_type(j) = 'OBJECT' and list_sort(json_keys(j)) = ['lat', 'lon'] and "
+            f"abs({num.format('j', repr('$.lon'))}) <= 180 and "
+            f"abs({num.format('j', repr('$.lat'))}) <= 90"),
+    }
+    sql = (f"select coalesce(json_valid(v) and ({checks[kind]}), false) as ok "
+           f"from (select v, {j} as j from cells)")
     with duckdb.connect() as con:
-        ok = pl.from_arrow(con.sql(
-            "select coalesce(json_valid(v), false) as ok from cells").to_arrow_table())
+        ok = pl.from_arrow(con.sql(sql).to_arrow_table())
     return ok.get_column("ok").alias(s.name)
 
 
 def _geopoint_ok(fmt: str, col: pl.Expr) -> pl.Expr:
-    num = r"\s*[+-]?[0-9]+(?:\.[0-9]+)?\s*"
-    if fmt == "array":
-        m = col.str.extract_groups(rf"^\s*\[({num}),({num})\]\s*$")
-    elif fmt == "object":
-        m = col.str.extract_groups(
-            rf'^\s*\{{\s*"lon"\s*:({num}),\s*"lat"\s*:({num})\}}\s*$')
-    else:
-        m = col.str.extract_groups(rf"^({num}),({num})$")
-    lon = m.struct.field("1").str.strip_chars().cast(pl.Float64, strict=False)
-    lat = m.struct.field("2").str.strip_chars().cast(pl.Float64, strict=False)
-    return lon.is_between(-180, 180) & lat.is_between(-90, 90)
+    """frictionless: 'lon, lat' (Decimal each), [lon, lat] or {"lon":…, "lat":…}, in range."""
+    if fmt in ("array", "object"):
+        return _json_kind(col, f"geopoint-{fmt}")
+    finite = rf"^[+-]?(?:{DIGITS}(?:\.(?:{DIGITS})?)?|\.{DIGITS})(?:[eE][+-]?{DIGITS})?$"
+    parts = col.str.extract_groups(r"^([^,]*),([^,]*)$")
+    lon = parts.struct.field("1").str.strip_chars()
+    lat = parts.struct.field("2").str.strip_chars()
+    ok = lon.str.contains(finite) & lat.str.contains(finite)
+    return ok & _decimal_value(lon).abs().le(180) & _decimal_value(lat).abs().le(90)
 
 
 def _list(field: Field, col: pl.Expr) -> pl.Expr:

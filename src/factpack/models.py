@@ -9,7 +9,7 @@ properties as the specs allow.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from pydantic import Field as PydField
@@ -44,6 +44,13 @@ class Constraints(Spec):
     jsonSchema: dict[str, Any] | None = None
 
 
+def _missing_values(v: Any) -> Any:
+    """Data Package v2 allows ``{"value": "-", "label": "not asked"}`` entries: keep the value."""
+    if isinstance(v, list):
+        return [e.get("value") if isinstance(e, dict) else e for e in v]
+    return v
+
+
 class Field(Spec):
     name: str
     type: FieldType = "any"
@@ -73,6 +80,9 @@ class Field(Spec):
     @classmethod
     def _default_type(cls, v: Any) -> Any:
         return "any" if v is None else v
+
+    _mv = field_validator("missingValues", mode="before")(classmethod(
+        lambda cls, v: _missing_values(v)))
 
 
 class Reference(Spec):
@@ -113,6 +123,9 @@ class Schema(Spec):
     title: str | None = None
     description: str | None = None
     profile: str | None = None
+
+    _mv = field_validator("missingValues", mode="before")(classmethod(
+        lambda cls, v: _missing_values(v)))
 
     @field_validator("primaryKey", mode="before")
     @classmethod
@@ -242,7 +255,20 @@ class DatasetMeta(Spec):
     licenses: list[License] = PydField(min_length=1)
     contributors: list[Contributor] = PydField(min_length=1)
     sources: list[Source] = PydField(default_factory=list)
-    resources: list[str] = PydField(min_length=1)
+    # table names: each names schemas/<table>.yaml and data/<table>.csv, so no paths here
+    resources: list[Annotated[str, PydField(pattern=r"^[a-z0-9]+([_-][a-z0-9]+)*$")]] = PydField(
+        min_length=1)
+
+
+_BOUNDS = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]
+SUPPORTED_CONSTRAINTS = {  # per field type, as frictionless-py 5.21 accepts them (+ unique)
+    "string": ["minLength", "maxLength", "pattern"],
+    "integer": _BOUNDS, "number": _BOUNDS, "date": _BOUNDS, "time": _BOUNDS,
+    "datetime": _BOUNDS, "year": _BOUNDS, "yearmonth": _BOUNDS,
+    "object": ["minLength", "maxLength"], "array": ["minLength", "maxLength"],
+    "list": ["minLength", "maxLength"],
+    "boolean": [], "duration": [], "geopoint": [], "geojson": [], "any": [],
+}
 
 
 def unknown_properties(model: BaseModel, where: str = "") -> list[str]:

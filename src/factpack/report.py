@@ -27,8 +27,9 @@ def counts(report: Report) -> dict[str, dict[str, int]]:
     return {"by_code": by_code, "by_field": dict(by_field)}
 
 
-def write_json(reports: list[Report], max_errors: int, out: TextIO = sys.stdout) -> None:
+def write_json(reports: list[Report], max_errors: int, out: TextIO | None = None) -> None:
     """``{"valid":…, "packages":[{…, "errors":[…], "counts":{…}}]}``, streamed record by record."""
+    out = out or sys.stdout  # looked up at call time, so redirection and capture work
     out.write(f'{{"valid": {json.dumps(all(r.valid for r in reports))}, "packages": [')
     for i, report in enumerate(reports):
         pkg = report.package
@@ -43,8 +44,9 @@ def write_json(reports: list[Report], max_errors: int, out: TextIO = sys.stdout)
     out.write("]}\n")
 
 
-def write_github(reports: list[Report], max_errors: int, out: TextIO = sys.stdout) -> None:
+def write_github(reports: list[Report], max_errors: int, out: TextIO | None = None) -> None:
     """GitHub Actions workflow commands: each error annotates its CSV line."""
+    out = out or sys.stdout
     for report in reports:
         for row in report.errors.head(max_errors).iter_rows(named=True):
             parts = [f"file={row['path']}"] if row["path"] else []

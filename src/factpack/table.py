@@ -89,20 +89,29 @@ def single_error(res: LoadedResource, code: str, message: str, row: int | None =
 # ---------------------------------------------------------------- reading
 
 
-def check_encoding(res: LoadedResource, strict: bool) -> pl.DataFrame | None:
-    """The file must decode in its declared encoding; a dataset must be plain UTF-8 with LF."""
+def check_encoding(res: LoadedResource, strict: bool) -> tuple[pl.DataFrame | None, bool]:
+    """The file must decode in its declared encoding; a dataset must be plain UTF-8 with LF.
+
+    Also returns whether the quote characters pair up (an odd count means a quote
+    is left open and the reader took the rest of the file as one cell).
+    """
     try:
         decoder = codecs.getincrementaldecoder(res.encoding)()
     except LookupError:
         return single_error(res, "encoding-error", f"{res.relpath}: unknown encoding "
-                            f"'{res.encoding}'")
+                            f"'{res.encoding}'"), True
+    quote = (res.dialect.quoteChar or "").encode("latin-1", "ignore")
+    countable = len(quote) == 1 and not res.dialect.escapeChar and "16" not in res.encoding \
+        and "32" not in res.encoding
+    quotes = 0
     line, offset = 1, 0
     with open(res.path, "rb") as fh:
         head = fh.read(4)
         fh.seek(0)
         if strict and head.startswith(codecs.BOM_UTF8):
             return single_error(res, "encoding-error", f"{res.relpath}:1: the file starts with a "
-                                "byte-order mark (BOM); save it as UTF-8 without BOM", row=1, line=1)
+                                "byte-order mark (BOM); save it as UTF-8 without BOM", row=1,
+                                line=1), True
         crlf_seen = False
         while chunk := fh.read(1 << 22):
             try:
@@ -114,17 +123,19 @@ def check_encoding(res: LoadedResource, strict: bool) -> pl.DataFrame | None:
                     res, "encoding-error",
                     f"{res.relpath}:{where}: byte {chunk[exc.start:exc.start + 1]!r} at offset "
                     f"{offset + exc.start} is not valid {res.encoding}; save the file as "
-                    f"{res.encoding}", line=where)
-            if strict and not crlf_seen and b"\r" in chunk:
+                    f"{res.encoding}", line=where), True
+            if strict and not crlf_seen and b"\r\n" in chunk:  # a lone CR in a cell is text
                 crlf_seen = True
-                where = line + chunk[: chunk.index(b"\r")].count(b"\n")
+                where = line + chunk[: chunk.index(b"\r\n")].count(b"\n")
                 crlf = single_error(
                     res, "rule-error", f"{res.relpath}:{where}: carriage return (CRLF line "
                     "endings?); dataset files use LF line endings only", line=where,
                     rule="lf-line-endings")
+            if countable:
+                quotes += chunk.count(quote)
             line += chunk.count(b"\n")
             offset += len(chunk)
-    return crlf if crlf_seen else None
+    return (crlf if crlf_seen else None), quotes % 2 == 0
 
 
 def check_integrity(res: LoadedResource) -> list[pl.DataFrame]:
@@ -288,7 +299,7 @@ def check_table(res: LoadedResource, strict: bool = False) -> TableResult:
                                           "empty; it needs at least a header row"))
         return result
     result.errors += check_integrity(res)
-    enc = check_encoding(res, strict)
+    enc, quotes_paired = check_encoding(res, strict)
     if enc is not None:
         result.errors.append(enc)
         if enc["code"][0] == "encoding-error":
@@ -314,6 +325,20 @@ def check_table(res: LoadedResource, strict: bool = False) -> TableResult:
                                           f"{res.relpath}: the CSV cannot be parsed: {exc}"))
         return result
     names = [f"c{i}" for i in range(width)]
+    last = frame.tail(1)
+    swallowed = not quotes_paired and last.height and last.select(
+        pl.any_horizontal([pl.col(n).str.contains("\n", literal=True) for n in names])).item()
+    if swallowed:
+        # An odd number of quotes and a last record spanning lines: a quote was left open
+        # and the record swallowed the rest of the file. Report where it starts, drop it.
+        last_row, last_line = last.select(ROW, LINE).row(0)
+        result.errors.append(single_error(
+            res, "source-error", f"{res.relpath}:{last_line}: a quote ({dialect.quoteChar}) "
+            "opened in this row is never closed, so the rest of the file was read as one cell; "
+            f"close it, and write a quote inside a quoted cell as {dialect.quoteChar * 2}",
+            row=last_row, line=last_line))
+        frame = frame.filter(pl.col(ROW) != last_row)
+        ragged = [(n, cells) for n, cells in ragged if n != last_row]
 
     # Rows before the header's last row, and comment rows, are not data.
     skip = pl.col(ROW) <= (max(hrows) if hrows else 0)

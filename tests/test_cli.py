@@ -1,0 +1,117 @@
+"""The ``factpack validate`` command: output formats, --max-errors, exit codes.
+
+One test runs the real ``python -m factpack`` in a subprocess (exit codes and no
+traceback as a user sees them); the rest call the CLI's entry point in-process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from factpack.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures" / "validator"
+CONSTRAINTS = FIXTURES / "constraints" / "datapackage.json"  # 22 errors, all kinds
+TYPES = FIXTURES / "types" / "datapackage.json"
+
+
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        *args: str) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["factpack", *args])
+    monkeypatch.delenv("FACTPACK_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    out = capsys.readouterr()
+    assert "Traceback" not in out.out + out.err
+    return exit_.value.code, out.out, out.err
+
+
+def test_python_dash_m_exit_codes(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    env.pop("FACTPACK_DEBUG", None)
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "factpack", "validate", *args],
+                              cwd=tmp_path, capture_output=True, text=True, env=env,
+                              timeout=300, check=False)
+
+    valid = FIXTURES / "missing" / "values.csv"  # not a descriptor: a usage error (exit 2)
+    invalid, missing = run(str(CONSTRAINTS)), run(str(tmp_path / "nope.json"))
+    not_descriptor = run(str(valid))
+    assert invalid.returncode == 1 and "constraint-error" in invalid.stdout
+    assert missing.returncode == 2 and "nope.json" in missing.stderr
+    assert not_descriptor.returncode in (1, 2)
+    for proc in (invalid, missing, not_descriptor):
+        assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_valid_package_exits_0(monkeypatch, capsys, tmp_path: Path) -> None:
+    (tmp_path / "data.csv").write_text("id,name\n1,a\n2,b\n")
+    (tmp_path / "datapackage.json").write_text(json.dumps({"name": "ok", "resources": [
+        {"name": "data", "path": "data.csv", "schema": {"fields": [
+            {"name": "id", "type": "integer"}, {"name": "name", "type": "string"}],
+            "primaryKey": ["id"]}}]}))
+    code, out, _ = cli(monkeypatch, capsys, "validate", str(tmp_path / "datapackage.json"))
+    assert code == 0 and "valid" in out
+
+
+def test_json_records_and_exact_counts(monkeypatch, capsys) -> None:
+    code, out, _ = cli(monkeypatch, capsys, "validate", str(CONSTRAINTS), "--format", "json")
+    report = json.loads(out)
+    pkg = report["packages"][0]
+    assert code == 1 and report["valid"] is False
+    assert pkg["error_count"] == len(pkg["errors"]) > 10
+    assert sum(pkg["counts"]["by_code"].values()) == pkg["error_count"]
+    for e in pkg["errors"]:  # every record names code, file and (for a cell) row, line, field
+        assert {"code", "message", "path"} <= e.keys()
+        if e["code"] in ("type-error", "constraint-error"):
+            assert {"row", "line", "field"} <= e.keys()
+            assert f"{e['path']}:{e['line']}" in e["message"]
+
+
+def test_max_errors_caps_listing_not_counts(monkeypatch, capsys) -> None:
+    _, full, _ = cli(monkeypatch, capsys, "validate", str(CONSTRAINTS), "--format", "json")
+    code, capped, _ = cli(monkeypatch, capsys, "validate", str(CONSTRAINTS), "--format",
+                          "json", "--max-errors", "3")
+    full_pkg, pkg = json.loads(full)["packages"][0], json.loads(capped)["packages"][0]
+    assert code == 1 and len(pkg["errors"]) == 3 and pkg["truncated"] is True
+    assert pkg["error_count"] == full_pkg["error_count"] > 3
+    assert pkg["counts"] == full_pkg["counts"]
+    assert pkg["errors"] == full_pkg["errors"][:3]
+
+
+def test_github_annotations(monkeypatch, capsys) -> None:
+    code, out, _ = cli(monkeypatch, capsys, "validate", str(TYPES), "--format", "github",
+                       "--max-errors", "5")
+    lines = out.splitlines()
+    annotations = [x for x in lines if x.startswith("::error ")]
+    assert code == 1 and len(annotations) == 5
+    first = annotations[0]
+    assert first.startswith("::error file=") and ",line=" in first and ",col=" in first
+    assert "::" in first[len("::error "):]  # properties, then the message
+    assert "first 5 listed" in lines[-1]
+
+
+def test_text_table_and_counts(monkeypatch, capsys) -> None:
+    code, out, _ = cli(monkeypatch, capsys, "validate", str(CONSTRAINTS), "--max-errors", "2")
+    assert code == 1
+    assert "22 error(s)" in out and "more not listed" in out
+    assert "counts:" in out and "constraint-error 14" in out
+
+
+def test_unknown_format_is_usage_error(monkeypatch, capsys) -> None:
+    code, _, err = cli(monkeypatch, capsys, "validate", str(CONSTRAINTS), "--format", "xml")
+    assert code == 2 and "xml" in err
+
+
+def test_several_targets_one_invalid(monkeypatch, capsys, tmp_path: Path) -> None:
+    code, out, _ = cli(monkeypatch, capsys, "validate", str(CONSTRAINTS), str(TYPES),
+                       "--format", "json")
+    report = json.loads(out)
+    assert code == 1 and [p["name"] for p in report["packages"]] == ["constraints", "types"]
