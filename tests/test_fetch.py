@@ -406,3 +406,17 @@ def test_package_over_the_size_cap_is_refused_before_downloading(store, cache, m
         fetch("demo", store=url, progress=False)
     assert zip_requests(faults) == []
     assert_cache_clean(cache)
+
+
+def test_default_store_is_build_site_of_the_repository(tmp_path, cache):
+    repo = tmp_path / "repo"
+    (repo / "build").mkdir(parents=True)
+    (repo / "pyproject.toml").write_text("")
+    shutil.move(write_store(tmp_path), repo / "build" / "site")
+    (repo / "notebooks").mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "FACTPACK_STORE"}
+    done = factpack("fetch", "demo@1.0.0", "-q", env={**env, "FACTPACK_CACHE": str(cache)},
+                    cwd=repo / "notebooks")
+    assert done.returncode == 0, done.stderr
+    assert Path(done.stdout.strip()) == cache / "packages" / sha256(
+        repo / "build" / "site" / "demo" / "demo-1.0.0.zip")
