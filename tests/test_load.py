@@ -262,3 +262,18 @@ def test_every_reader_sees_the_same_tables_published(real_store, cache):
     with serve(store) as (url, _):
         folder = factpack.load(name, version=version, store=url, progress=False).path
     assert _assert_identical(folder, name) >= 8 * 10
+
+
+def test_url_loads_that_cannot_be_verified_are_refused(store, cache):
+    folder = store / "demo" / "1.0.0"
+    desc = json.loads((folder / "datapackage.json").read_text())
+    del desc["resources"][0]["hash"]
+    (folder / "datapackage.json").write_text(json.dumps(desc))
+    with serve(store) as (url, _):
+        with pytest.raises(FactpackError, match="resource 'places' declares no hash, so its "
+                                                "download cannot be verified"):
+            factpack.load(url + "demo/1.0.0/datapackage.json", progress=False)
+        with pytest.raises(FactpackError, match="a URL must name a package .zip or its "
+                                                "datapackage.json"):
+            factpack.load(url + "catalog.json", progress=False)
+    assert not [p for p in cache.rglob("*") if p.is_file()]
