@@ -31,6 +31,7 @@ import yaml
 from factpack import charts, site
 from factpack.build import build_dataset
 from factpack.diff import diff_specs
+from factpack.errors import FactpackError
 
 REPO = Path(__file__).resolve().parents[1]
 NAME = "ukraine-us-drone-deal"
@@ -356,6 +357,29 @@ def test_diff_view_reads_the_contract_shape_and_unknown_shapes():
     assert [c["text"] for c in view["schema_changes"]] == ["column x added", '{"odd": 1}']
     assert [r["change"] for r in view["tables"][0]["rows"]] == ["added", ""]
     assert site.diff_view(None) is None and site.diff_view([1]) is None
+
+
+def test_long_tables_show_their_first_rows_and_links_only_to_rows_shown(bare_store, tmp_path,
+                                                                       monkeypatch):
+    out = tmp_path / "store"
+    shutil.copytree(bare_store, out)
+    monkeypatch.setattr(site, "PREVIEW_LIMIT", 3)
+    site.render(out, citation_file=None)
+    html = version_html(out)
+    assert "Showing the first 3 of 40 rows" in html  # actor_names
+    check_links(out)  # no link to a row that is not on the page
+
+
+def test_render_refuses_a_catalog_path_that_leaves_the_store(bare_store, tmp_path):
+    out = tmp_path / "store"
+    shutil.copytree(bare_store, out)
+    catalog = json.loads((out / "catalog.json").read_text(encoding="utf-8"))
+    catalog["datasets"][NAME]["versions"]["1.1.0"]["diff"] = "../../secret.json"
+    (out / "catalog.json").write_text(json.dumps(catalog), encoding="utf-8")
+    with pytest.raises(FactpackError, match="leaves the store"):
+        site.render(out, citation_file=None)
+    with pytest.raises(FactpackError, match="catalog.json: missing"):
+        site.render(tmp_path / "nowhere", citation_file=None)
 
 
 # --- pictures --------------------------------------------------------------------------------

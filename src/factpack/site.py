@@ -9,7 +9,7 @@
                                     data dictionary and a preview of every table
     <name>/<version>.timeline.svg   pictures (see :mod:`factpack.charts`)
     <name>/<version>.figures.svg
-    assets/                         the site's own CSS, JS and icon
+    assets/                         the site's own CSS and JS
 
 It never writes into a package folder (``<name>/<version>/``). Links are relative
 and no page loads anything from elsewhere, so the site works from ``file://``
@@ -40,8 +40,8 @@ from .descriptors import repo_root
 from .errors import FactpackError
 
 DEFAULT_STORE = "build/site"  # where `make build` publishes; the fetch command's default
-PREVIEW_LIMIT = 2000
-LONG_TEXT = 40  # characters: a column with longer cells is running text  # rows per table embedded in a page; the downloads have them all
+PREVIEW_LIMIT = 2000  # rows per table embedded in a page; the downloads have them all
+LONG_TEXT = 40  # characters: a column with longer cells is running text
 EXAMPLE_TABLES = ("figures", "statements")  # the table the load snippets use, if present
 SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 ASSETS = Path(__file__).parent / "templates" / "site" / "assets"
@@ -104,6 +104,14 @@ def render_inline(text: str | None) -> Markup:
 def _rel(target: str, page_dir: str) -> str:
     """A store-relative path as seen from a page in ``page_dir`` ('' for the store root)."""
     return posixpath.relpath(target, page_dir or ".") + ("/" if target.endswith("/") else "")
+
+
+def _inside(store: Path, rel: str, what: str) -> Path:
+    """A path the catalog or a descriptor names, refused if it would leave the store."""
+    path = (store / rel).resolve()
+    if not path.is_relative_to(store.resolve()):
+        raise FactpackError(f"{what}: path {rel!r} leaves the store")
+    return path
 
 
 def _check_segment(value: str, what: str) -> str:
@@ -225,7 +233,8 @@ def _tables(store: Path, pkg_dir: str, descriptor: dict, files: list[FileEntry])
         pk = schema.get("primaryKey") or []
         pk = [pk] if isinstance(pk, str) else list(pk)
         columns = [_column(f, pk) for f in fields]
-        df = _read_table(store / pkg_dir / res["path"], res["format"], [c.name for c in columns])
+        df = _read_table(_inside(store, pkg_dir + res["path"], f"{pkg_dir}datapackage.json"),
+                         res["format"], [c.name for c in columns])
         tables.append(Table(
             name=table, resource=res.get("name", table), title=res.get("title") or table,
             description=res.get("description") or schema.get("description") or "",
@@ -670,12 +679,12 @@ def _version_view(store: Path, name: str, ver: dict, latest: str, cff: dict | No
     version = ver["version"]
     pkg_dir = ver.get("path") or f"{name}/{version}/"
     pkg_dir = pkg_dir if pkg_dir.endswith("/") else pkg_dir + "/"
-    descriptor = _read_json(store / pkg_dir / "datapackage.json")
+    descriptor = _read_json(_inside(store, pkg_dir + "datapackage.json", "catalog.json"))
     files = _files(store, {**ver, "path": pkg_dir})
     tables = _tables(store, pkg_dir, descriptor, files)
     page_dir = name
     cite = citation(name, version, ver.get("released_on"), descriptor, cff)
-    diff_raw = _read_json(store / ver["diff"]) if ver.get("diff") else None
+    diff_raw = _read_json(_inside(store, ver["diff"], "catalog.json")) if ver.get("diff") else None
     for f in files:
         f.href = _rel(f.path, page_dir)
     return {
@@ -687,8 +696,8 @@ def _version_view(store: Path, name: str, ver: dict, latest: str, cff: dict | No
         "licences": _licences(descriptor), "keywords": descriptor.get("keywords") or [],
         "contributors": descriptor.get("contributors") or [],
         "sources": [s for s in descriptor.get("sources") or [] if isinstance(s, dict)],
-        "created": descriptor.get("created"),
         "files": files, "tables": tables, "table_names": {t.name for t in tables},
+        "anchors": {a for t in tables for a in t.row_ids if a},  # rows a cell may link to
         "citation": cite,
         "snippets": _snippets(name, version, tables, pkg_dir),
         "snippet_base": pkg_dir,
