@@ -714,6 +714,8 @@ def test_factpack_publish_writes_a_site_that_works_in_a_browser(published, brows
     html = page.read_text(encoding="utf-8")
     for f in catalog["datasets"][NAME]["versions"][latest]["files"]:
         assert f["sha256"] in html
+    if (REPO / "CITATION.cff").is_file():  # committed with the releases
+        assert "From CITATION.cff." in html and "@misc{" in html
     assert check_links(published) > 200
     with serving(published) as url:
         pages, files = crawl(browser, url)
