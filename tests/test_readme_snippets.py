@@ -1,7 +1,7 @@
 """The README's "Load a built package" snippets run, in a built package folder, and read it right.
 
-The section is read from README.md when it has the heading, else from the draft
-in docs/loading.md. Python blocks run in a subprocess; the R block runs with
+The snippets live in docs/snippets/*.py and docs/load.R, and README.md includes
+each verbatim (checked). Python blocks run in a subprocess; the R block runs with
 Rscript (skipped, with the reason, where R is not installed; ``.ci/install-r.sh``
 installs it). After each block the test reads back the tables it loaded and
 requires the same typed rows as ``factpack.load``.
@@ -71,23 +71,9 @@ def _missing_snippets(text: str) -> list[str]:
             if f.read_text(encoding="utf-8") not in codes]
 
 
-def section() -> tuple[Path, str]:
-    """(file, text) of the loading section: README.md once it holds the snippets, else the draft.
-
-    README.md's section runs as soon as it includes the snippet files; until then
-    the draft in docs/loading.md runs and ``test_readme_has_the_snippets`` fails.
-    """
-    readme = _section_of(REPO / "README.md")
-    if readme is not None and not _missing_snippets(readme):
-        return REPO / "README.md", readme
-    draft = _section_of(REPO / "docs" / "loading.md")
-    if draft is None:
-        pytest.fail(f"neither README.md nor docs/loading.md has a '{HEADING}' section")
-    return REPO / "docs" / "loading.md", draft
-
-
 def blocks() -> list[tuple[str, str]]:
-    return _blocks_of(section()[1])
+    """The section's Python and R blocks (none if README.md lacks the section)."""
+    return _blocks_of(_section_of(REPO / "README.md") or "")
 
 
 @pytest.fixture(scope="module")
@@ -100,18 +86,12 @@ def package(tmp_path_factory) -> tuple[Path, factpack.Package]:
     return folder, factpack.load(folder)
 
 
-def test_the_draft_has_every_snippet_file_verbatim():
-    draft = _section_of(REPO / "docs" / "loading.md") or ""
-    assert _missing_snippets(draft) == []
-    assert {lang for lang, _ in _blocks_of(draft)} == {"python", "r"}
-
-
 def test_readme_has_the_snippets():
     readme = _section_of(REPO / "README.md")
     assert readme is not None, f"README.md has no '{HEADING}' section"
     missing = _missing_snippets(readme)
-    assert not missing, (f"README.md's '{HEADING}' lacks the tested snippets {missing}: "
-                         "paste that section from docs/loading.md")
+    assert not missing, f"README.md's '{HEADING}' lacks the tested snippets {missing}"
+    assert {lang for lang, _ in _blocks_of(readme)} == {"python", "r"}
 
 
 def _run(cmd: list[str], folder: Path, out: Path, tmp_path: Path) -> subprocess.CompletedProcess:
