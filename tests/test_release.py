@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -221,6 +222,19 @@ def test_history_of_four_versions(repo, tmp_path):
 def test_changed_ledger_or_builder_output_fails_the_check(repo, tmp_path, monkeypatch):
     release(repo, tmp_path / "site")
     assert publish.check(repo) == []
+    # A ledger entry edited by hand: its hashes no longer match, and history shows the edit.
+    path = ledger.ledger_path(repo, "toy")
+    path.write_text(path.read_text().replace('"bytes": ', '"bytes": 1', 1))
+    problems = publish.check(repo)
+    assert len(problems) == 2 and "1.0.0: its ledger entry" in problems[0]
+    assert "its inputs or its ledger entry were changed" in problems[1]
+    git(repo, "checkout", "-q", "--", str(path))
+
+    # 1.0.1 is built from a commit that holds the code too; then the builder's output drifts.
+    shutil.copytree(SRC / "factpack", repo / "src" / "factpack",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    write_version(repo, "1.0.1", ROWS_1_0_0)
+    release(repo, tmp_path / "site")
     real = ledger.build
 
     def drifting(dataset_dir, root, out):  # a builder whose README changed format
@@ -231,8 +245,9 @@ def test_changed_ledger_or_builder_output_fails_the_check(repo, tmp_path, monkey
 
     monkeypatch.setattr(ledger, "build", drifting)
     problems = publish.check(repo)
-    assert len(problems) == 1
-    assert "1.0.0 rebuilt from commit" in problems[0] and "README.md" in problems[0]
+    assert [p.split(" rebuilt from commit")[0] for p in problems] == ["toy 1.0.0", "toy 1.0.1"]
+    assert all("README.md" in p for p in problems)
+    assert "the builder's output changed" in problems[1]  # the commit's own code still matches
     with pytest.raises(FactpackError, match="differs from the ledger"):
         publish.publish(repo, tmp_path / "fresh", today=DAY, site=False)
     assert not (tmp_path / "fresh" / "catalog.json").exists()

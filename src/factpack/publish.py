@@ -324,7 +324,7 @@ def check(root: Path, names: list[str] | None = None) -> list[str]:
                 try:
                     built[rel.version] = ledger.rebuild(root, name, rel, work)[0]
                 except FactpackError as exc:
-                    problems.append(f"{name} {rel.version}: {exc}")
+                    problems.append(str(exc))
             latest = book.latest()
             if latest is None or latest.version not in built:
                 continue
