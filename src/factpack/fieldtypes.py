@@ -23,7 +23,8 @@ URI = r"^[A-Za-z][A-Za-z0-9+.\-]*:"  # rfc3986 (frictionless) requires a scheme,
 BASE64 = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 DIGITS = r"[0-9](?:_?[0-9])*"  # Python's int()/Decimal() take "_" between digits: 2020_10
 INTEGER = rf"^[+-]?{DIGITS}$"
-DECIMAL = (rf"^[+-]?(?:(?:{DIGITS}(?:\.(?:{DIGITS})?)?|\.{DIGITS})(?:[eE][+-]?{DIGITS})?"
+# Decimal() (numbers, geopoints) drops every "_" first, then reads this:
+DECIMAL = (r"^[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
            r"|(?i:inf|infinity|s?nan[0-9]*))$")
 DURATION = (  # isodate's ISO 8601 period pattern
     r"^[+-]?P(?:[0-9]+(?:[,.][0-9]+)?Y)?(?:[0-9]+(?:[,.][0-9]+)?M)?(?:[0-9]+(?:[,.][0-9]+)?W)?"
@@ -100,7 +101,7 @@ def parse(field: Field, col: pl.Expr) -> pl.Expr:
             if field.decimalChar != ".":
                 text = pl.when(text.str.contains(".", literal=True)).then(None).otherwise(
                     text.str.replace_all(field.decimalChar, ".", literal=True))
-        text = text.str.strip_chars()
+        text = text.str.strip_chars().str.replace_all("_", "", literal=True)
         return pl.when(text.str.contains(DECIMAL)).then(_decimal_value(text))
     if t == "boolean":
         return (pl.when(col.is_in(field.trueValues)).then(pl.lit(True))
@@ -135,7 +136,9 @@ def parse(field: Field, col: pl.Expr) -> pl.Expr:
         year = parts.struct.field("1").str.strip_chars().str.replace_all("_", "", literal=True)
         month = parts.struct.field("2").str.strip_chars().str.replace_all("_", "", literal=True)
         y, m = year.cast(pl.Int32, strict=False), month.cast(pl.Int8, strict=False)
-        return pl.when(m.is_between(1, 12) & y.is_between(1, 9999)).then(pl.date(y, m, 1))
+        # any year int() reads is accepted; the stored date needs one polars can hold
+        return pl.when(m.is_between(1, 12) & y.is_not_null()).then(
+            pl.date(y.clip(1, 200_000), m, 1))
     if t == "duration":
         ok = (col.str.contains(DURATION) & col.str.contains(r"^[+-]?P[0-9T]")) | col.str.contains(
             DURATION_ALT)
@@ -202,10 +205,10 @@ def _geopoint_ok(fmt: str, col: pl.Expr) -> pl.Expr:
     """frictionless: 'lon, lat' (Decimal each), [lon, lat] or {"lon":…, "lat":…}, in range."""
     if fmt in ("array", "object"):
         return _json_kind(col, f"geopoint-{fmt}")
-    finite = rf"^[+-]?(?:{DIGITS}(?:\.(?:{DIGITS})?)?|\.{DIGITS})(?:[eE][+-]?{DIGITS})?$"
+    finite = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
     parts = col.str.extract_groups(r"^([^,]*),([^,]*)$")
-    lon = parts.struct.field("1").str.strip_chars()
-    lat = parts.struct.field("2").str.strip_chars()
+    lon = parts.struct.field("1").str.strip_chars().str.replace_all("_", "", literal=True)
+    lat = parts.struct.field("2").str.strip_chars().str.replace_all("_", "", literal=True)
     ok = lon.str.contains(finite) & lat.str.contains(finite)
     return ok & _decimal_value(lon).abs().le(180) & _decimal_value(lat).abs().le(90)
 

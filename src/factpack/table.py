@@ -392,13 +392,11 @@ def check_table(res: LoadedResource, strict: bool = False) -> TableResult:
     raw = frame.select([pl.col(names[i]).alias(fields[i].name) for i in range(mapped)]
                        + [ROW, LINE])
     result.raw = raw
-    parsed_cols, canon_cols = [], []
+    # Every column is parsed once, in one select (polars runs the columns in parallel).
+    parsed = raw.select([fieldtypes.parse(f, pl.col(f.name)).alias(f.name)
+                         for f in fields[:mapped]] + [ROW, LINE])
     for i, f in enumerate(fields[:mapped]):
-        result.errors += check_field(res, raw, f, i + 1)
-        p = fieldtypes.parse(f, pl.col(f.name))
-        parsed_cols.append(p.alias(f.name))
-        canon_cols.append(fieldtypes.canonical(f, p).alias(f.name))
-    parsed = raw.select(parsed_cols + [ROW, LINE])
+        result.errors += check_field(res, raw, f, i + 1, parsed.get_column(f.name))
     result.canon = parsed.select(
         [fieldtypes.canonical(f, pl.col(f.name)).alias(f.name) for f in fields[:mapped]]
         + [ROW, LINE])
@@ -490,11 +488,17 @@ def _msg(res: LoadedResource, f: Field, text: str, *args: pl.Expr) -> pl.Expr:
                      pl.lit(f.name), *args)
 
 
-def check_field(res: LoadedResource, raw: pl.DataFrame, f: Field, number: int) -> list[pl.DataFrame]:
-    """Type and constraint errors of one field; a cell with a type error is not checked further."""
+def check_field(res: LoadedResource, raw: pl.DataFrame, f: Field, number: int,
+                parsed: pl.Series | None = None) -> list[pl.DataFrame]:
+    """Type and constraint errors of one field; a cell with a type error is not checked further.
+
+    ``parsed`` is the field's typed column (same rows as ``raw``) if already computed.
+    """
     col = pl.col(f.name)
-    p = fieldtypes.parse(f, col)
-    df = raw.select(col, p.alias("_p"), ROW, LINE)
+    if parsed is None:
+        df = raw.select(col, fieldtypes.parse(f, col).alias("_p"), ROW, LINE)
+    else:
+        df = raw.select(col, ROW, LINE).with_columns(parsed.alias("_p"))
     out = []
     bad_type = df.filter(pl.col(f.name).is_not_null() & pl.col("_p").is_null())
     if bad_type.height:

@@ -1,0 +1,148 @@
+"""Layer 2 (table.py, fieldtypes.py): row and line numbers, header handling, and each
+field type judged exactly as frictionless-py judges a cell (property tests)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import frictionless
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from factpack import fieldtypes, table
+from factpack.models import Field
+from factpack.validate import validate_target
+
+
+def package(tmp: Path, csv: str, fields: list[dict] | None, **schema) -> Path:
+    (tmp / "data.csv").write_text(csv, encoding="utf-8")
+    res = {"name": "data", "path": "data.csv"}
+    if fields is not None:
+        res["schema"] = {"fields": fields, **schema}
+    (tmp / "datapackage.json").write_text(json.dumps({"name": "t", "resources": [res]}))
+    return tmp / "datapackage.json"
+
+
+def found(path: Path) -> list[tuple]:
+    report = validate_target(path, path.parent)
+    return report.errors.select("code", "row", "line", "field").rows()
+
+
+def test_rows_and_lines_with_quoted_newlines_and_ragged_rows(tmp_path: Path) -> None:
+    csv = ('id,text\n'
+           '1,"two\nlines"\n'          # row 2 spans lines 2-3
+           '2\n'                       # row 3, line 4: a cell is missing
+           'x,"a\nb\nc"\n'             # row 4, lines 5-7: type error
+           '4,ok,extra\n')             # row 5, line 8: an extra cell
+    path = package(tmp_path, csv, [{"name": "id", "type": "integer"},
+                                   {"name": "text", "type": "string"}])
+    assert found(path) == [("missing-cell", 3, 4, "text"), ("type-error", 4, 5, "id"),
+                           ("extra-cell", 5, 8, None)]
+
+
+def test_comment_rows_before_the_header_are_skipped(tmp_path: Path) -> None:
+    # frictionless takes as header the first row near the average width of the first rows
+    csv = "# produced by hand\nid,name,size\n1,a,3\n2,b,x\n3,c,4\n4,d,5\n5,e,6\n"
+    path = package(tmp_path, csv, [{"name": "id", "type": "integer"},
+                                   {"name": "name", "type": "string"},
+                                   {"name": "size", "type": "integer"}])
+    assert found(path) == [("type-error", 4, 4, "size")]  # frictionless numbers: header row 2
+
+
+def test_resource_without_schema_names_fields_from_the_header(tmp_path: Path) -> None:
+    path = package(tmp_path, "id,,id\n1,2,3\n4,5\n", None)
+    assert found(path) == [("blank-label", 1, 1, "field2"), ("duplicate-label", 1, 1, "id2"),
+                           ("missing-cell", 3, 3, "id2")]
+
+
+def test_errors_are_a_polars_frame_with_the_record_columns(tmp_path: Path) -> None:
+    path = package(tmp_path, "id\n1\nx\n", [{"name": "id", "type": "integer"}])
+    report = validate_target(path, path.parent)
+    assert isinstance(report.errors, pl.DataFrame)
+    assert report.errors.schema == pl.Schema(table.ERROR_COLUMNS)
+    assert report.records()[0].message.startswith("data.csv:3 field 'id': 'x' is not")
+
+
+def test_max_cell_size_is_enforced(tmp_path: Path) -> None:
+    big = "y" * (table.MAX_CELL_BYTES + 1)
+    path = package(tmp_path, f"id,text\n1,{big}\n", [{"name": "id", "type": "integer"},
+                                                      {"name": "text", "type": "string"}])
+    assert found(path) == [("source-error", 2, 2, "text")]
+
+
+# ---------------------------------------------------------------- property tests
+
+
+def agree(descriptor: dict, cells: list[str]) -> None:
+    """factpack's parse and frictionless's read_cell accept exactly the same cells."""
+    theirs = frictionless.Field.from_descriptor(descriptor)
+    ours = fieldtypes.parse(Field.model_validate(descriptor), pl.col("c"))
+    valid = pl.DataFrame({"c": cells}, schema={"c": pl.String}).select(
+        ours.is_not_null()).to_series().to_list()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = [not theirs.read_cell(c)[1] for c in cells]
+    wrong = [(c, e) for c, v, e in zip(cells, valid, expected) if v != e]
+    assert not wrong, f"{descriptor}: (cell, frictionless accepts) where factpack differs: {wrong}"
+
+
+def texts(alphabet: str, max_size: int = 12) -> st.SearchStrategy[list[str]]:
+    return st.lists(st.text(alphabet=alphabet, min_size=1, max_size=max_size), min_size=1,
+                    max_size=40)
+
+
+PROPERTY = settings(max_examples=60, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+CASES = {
+    "integer": ({"type": "integer"}, "0123456789+-_ .e"),
+    "integer-bare": ({"type": "integer", "bareNumber": False}, "0159-+$% x."),
+    "number": ({"type": "number"}, "0129+-_.eEinfaINFNa "),
+    "number-comma": ({"type": "number", "decimalChar": ",", "groupChar": "."}, "019,.-"),
+    "number-bare": ({"type": "number", "bareNumber": False}, "019.,-€$% e"),
+    "year": ({"type": "year"}, "0129+-_ "),
+    "yearmonth": ({"type": "yearmonth"}, "0129-+_ "),
+    "date": ({"type": "date"}, "0123-9"),
+    "time": ({"type": "time"}, "0125:.Z+-"),
+    "datetime": ({"type": "datetime"}, "0125-:T Z+."),
+    "duration": ({"type": "duration"}, "PYMDTHS0159.,W-"),
+    "geopoint": ({"type": "geopoint"}, "0189-., e"),
+    "boolean": ({"type": "boolean"}, "trueTRUEfals01 "),
+    "uuid": ({"type": "string", "format": "uuid"}, "0a9F-{}urn:id"),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_field_type_agrees_with_frictionless(name: str) -> None:
+    descriptor, alphabet = CASES[name]
+
+    @PROPERTY
+    @given(texts(alphabet, 26 if name in ("datetime", "uuid") else 12))
+    def check(cells: list[str]) -> None:
+        agree({"name": "x", **descriptor}, cells)
+
+    check()
+
+
+@pytest.mark.parametrize("descriptor,cells", [
+    ({"type": "date"}, ["2025-02-28", "2025-2-3", "2025-02-30", "2024-02-29", "20250228"]),
+    ({"type": "datetime"}, ["2025-02-28T12:30:00Z", "2025-02-28 12:30:00", "2025-02-28T24:00:00",
+                            "2025-02-28T12:30:00+0200", "2025-02-28T12:30", "2025-02-28T12:30:61"]),
+    ({"type": "time"}, ["12:30:00", "24:00:00", "12:30:60", "12:30", "23:59:59.5+01:00"]),
+    ({"type": "string", "format": "email"}, ["a@example.org", "a@b", "a b@c.de", "a@b.c"]),
+    ({"type": "string", "format": "uri"}, ["https://x.org/a b", "x.org", "urn:isbn:1"]),
+    ({"type": "string", "format": "binary"}, ["aGVsbG8=", "aGVsbG8", "aGVs\nbG8=", "YQ"]),
+    ({"type": "geopoint", "format": "array"}, ["[90, 45]", "[200, 45]", '["90", "45"]', "[1]"]),
+    ({"type": "geopoint", "format": "object"}, ['{"lat": 45, "lon": 90}', '{"lon": 90}']),
+    ({"type": "geojson"}, ['{"type": "Point", "coordinates": [1, 2]}', '{"type": "Point"}', "{}"]),
+    ({"type": "object"}, ['{"a": 1}', "[1]", "{bad", '"s"']),
+    ({"type": "array"}, ["[1]", "[]", '{"a": 1}', "[1,"]),
+    ({"type": "list", "itemType": "integer"}, ["1,2", "1,x", "5, 6"]),
+    ({"type": "date", "format": "%d/%m/%Y"}, ["28/02/2025", "30/02/2025", "1/1/2025"]),
+    ({"type": "boolean", "trueValues": ["yes"], "falseValues": ["no"]}, ["yes", "no", "true"]),
+])
+def test_examples_agree_with_frictionless(descriptor: dict, cells: list[str]) -> None:
+    agree({"name": "x", **descriptor}, cells)
