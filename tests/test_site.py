@@ -625,6 +625,16 @@ def test_browser_table_search_filters_rows_and_headers_sort(browser, served):
     assert said() == sorted(said()) and len(set(said())) > 1
     header.get_by_role("button").click()
     assert said() == sorted(said(), reverse=True)
+    # An integer column sorts by number (5 before 10000000), not as text; empty cells last.
+    value = page.locator("#preview-figures th").filter(has_text=re.compile(r"^\s*value\s*$"))
+    value.get_by_role("button").click()
+    assert value.get_attribute("aria-sort") == "ascending"
+    figures_value = [h.strip() for h in page.locator("#preview-figures th").all_inner_texts()
+                     ].index("value")
+    cells = page.locator(f"#preview-figures tbody td:nth-child({figures_value + 1})"
+                         ).all_inner_texts()
+    numbers = [int(c) for c in cells if c]
+    assert numbers == sorted(numbers) and len(numbers) > 2 and cells[-1] == ""
     assert watch.problems == []
     page.close()
 
