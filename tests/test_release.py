@@ -255,7 +255,15 @@ def test_changed_ledger_or_builder_output_fails_the_check(repo, tmp_path, monkey
 
 def test_a_published_version_never_changes(repo, tmp_path):
     site = tmp_path / "site"
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(repo), str(clone))
     release(repo, site)
+    # A clone without the ledger commit publishes the same content: the store is unchanged and
+    # the clone's ledger records the release as the store lists it.
+    before = snapshot(site)
+    publish.publish(clone, site, today="2030-01-01", site=False)
+    assert snapshot(site) == before
+    assert ledger.read_ledger(clone, "toy") == ledger.read_ledger(repo, "toy")
     # Another repository releases different records as toy 1.0.0 into the same store.
     other = tmp_path / "other"
     other.mkdir()

@@ -167,9 +167,11 @@ def plan(root: Path, name: str, book: Ledger, store_path: Path, published: dict[
     _check_release_metadata(name, version, folder)
     release = Release(version=version, released_on=today, commit=commit,
                       files=ledger.file_hashes(folder, zip_path))
-    if version in published:  # published from another clone: same content is a no-op
-        _same_as_published(name, release, published[version])
-        return todo, None
+    if version in published:  # published from another clone: same content is a no-op for
+        _same_as_published(name, release, published[version])  # the store; the ledger
+        entry = published[version]  # records that release as the store lists it
+        return todo, release.model_copy(update={"released_on": entry["released_on"],
+                                               "commit": entry["commit"]})
     todo.append(Version(name, release, folder, zip_path))
     return todo, release
 
