@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from packstore import (
     Faults,
     add_release,
@@ -420,3 +422,32 @@ def test_default_store_is_build_site_of_the_repository(tmp_path, cache):
     assert done.returncode == 0, done.stderr
     assert Path(done.stdout.strip()) == cache / "packages" / sha256(
         repo / "build" / "site" / "demo" / "demo-1.0.0.zip")
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate name")
+@example(names=["a", "a/b"]).via("a file that is also a folder")
+@example(names=["."]).via("found by hypothesis: no path parts at all")
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(st.text(alphabet=["a", "b", ".", "/", "\\", ":", "~", " "], min_size=1,
+                              max_size=12), min_size=1, max_size=4))
+def test_unpack_never_writes_outside_its_target(tmp_path_factory, names):
+    """Whatever the entry names, unpack refuses the archive or writes only inside the target."""
+    from factpack.unpack import unpack
+
+    root = tmp_path_factory.mktemp("slip")
+    target = root / "deep" / "target"
+    target.mkdir(parents=True)
+    archive = root / "a.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for i, name in enumerate(names):
+            zf.writestr(name, f"entry {i}")
+    try:
+        written = unpack(archive, target)
+    except FactpackError:
+        written = []
+    outside = [p for p in root.rglob("*")
+               if p not in (archive, root / "deep", target) and target not in p.parents]
+    assert outside == []
+    for rel in written:
+        assert (target / rel).resolve().is_relative_to(target.resolve())

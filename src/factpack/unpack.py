@@ -56,12 +56,12 @@ def _entry_path(info: zipfile.ZipInfo) -> str | None:
         raise FactpackError(f"zip entry {name!r} is a symbolic link; links are not allowed")
     if stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR):  # 0: only permissions given
         raise FactpackError(f"zip entry {name!r} is not a regular file")
-    p = PurePosixPath(name)
-    if (not name or "\\" in name or p.is_absolute() or ".." in p.parts or ":" in p.parts[0]
-            or any(part in ("", ".") for part in name.rstrip("/").split("/"))):
+    parts = name.rstrip("/").split("/")  # the raw parts: no normalising away of "." or "//"
+    if ("\\" in name or name.startswith("/") or ":" in parts[0]
+            or any(part in ("", ".", "..") for part in parts)):
         raise FactpackError(f"zip entry {name!r} would be written outside the target folder; "
                             "refusing the archive")
-    return None if info.is_dir() else str(p)
+    return None if info.is_dir() else "/".join(parts)
 
 
 def unpack(archive: Path, target: Path, expected: dict[str, Expected] | None = None,
@@ -86,6 +86,10 @@ def unpack(archive: Path, target: Path, expected: dict[str, Expected] | None = N
         if top:  # entries under one folder (``<name>-<version>/...``): unpack its content
             files = [(info, rel[len(top):]) for info, rel in files]
             names = [rel for _, rel in files]
+        folders = {n.rsplit("/", i)[0] for n in names for i in range(1, n.count("/") + 1)}
+        clash = sorted(folders & set(names))
+        if clash:
+            raise FactpackError(f"{archive.name}: {', '.join(clash)} is both a file and a folder")
         if expected is not None:
             extra = sorted(set(names) - set(expected))
             missing = sorted(set(expected) - set(names))
