@@ -370,6 +370,25 @@ def test_long_tables_show_their_first_rows_and_links_only_to_rows_shown(bare_sto
     check_links(out)  # no link to a row that is not on the page
 
 
+def test_metadata_is_text_never_markup_or_script(bare_store, tmp_path):
+    out = tmp_path / "store"
+    shutil.copytree(bare_store, out)
+    path = out / NAME / "1.1.0" / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    descriptor["description"] = "Plain *emphasis* <script>alert(1)</script>"
+    descriptor["sources"] = [{"title": "Bad", "path": "javascript:alert(1)"}]
+    descriptor["title"] = "</script><b>Title</b>"
+    path.write_text(json.dumps(descriptor), encoding="utf-8")
+    site.render(out, citation_file=None)
+    html = version_html(out)
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+    assert "<em>emphasis</em>" in html
+    assert 'href="javascript:' not in html and "<li>Bad</li>" in html
+    assert "<b>Title</b>" not in html
+    (data,) = [json.loads(s) for s in Page(html).scripts]  # JSON-LD survives the title
+    assert data["name"] == "</script><b>Title</b>"
+
+
 def test_render_refuses_a_catalog_path_that_leaves_the_store(bare_store, tmp_path):
     out = tmp_path / "store"
     shutil.copytree(bare_store, out)

@@ -494,6 +494,8 @@ def _env() -> jinja2.Environment:
     env.filters.update(size=human_size, markdown=render_markdown, inline=render_inline,
                        urlquote=lambda s: quote(str(s), safe=""))
     env.globals.update(row_anchor=row_anchor, favicon=FAVICON)
+    # Only web addresses become links: a javascript: or data: URL in metadata never does.
+    env.tests["weburl"] = lambda u: isinstance(u, str) and re.match(r"^https?://", u) is not None
     return env
 
 
