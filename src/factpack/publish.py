@@ -3,7 +3,8 @@
 A publish, per dataset:
 
 1. every version in the ledger (``datasets/<name>/releases.json``) that the store
-   lacks is rebuilt from its git commit and must match the ledger byte for byte;
+   lacks is rebuilt from its git commit and must match the ledger byte for byte (with
+   today's code, or failing that the code of that commit);
    a version the store already lists must list the ledger's hashes (else refused);
 2. if ``dataset.yaml`` names a version the ledger lacks, it is released: its inputs
    must be committed, it is built from ``HEAD``, its bump must be at least what
@@ -139,7 +140,7 @@ def plan(root: Path, name: str, book: Ledger, store_path: Path, published: dict[
             _same_as_published(name, rel, published[rel.version])
             folders[rel.version] = store_path / name / rel.version
             continue
-        folder, zip_path = ledger.rebuild(root, name, rel, work)
+        folder, zip_path = ledger.rebuild(root, name, rel, work, own_code=True)
         todo.append(Version(name, rel, folder, zip_path))
         folders[rel.version] = folder
     version = working_version(root, name)
