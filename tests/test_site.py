@@ -389,6 +389,31 @@ def test_metadata_is_text_never_markup_or_script(bare_store, tmp_path):
     assert data["name"] == "</script><b>Title</b>"
 
 
+def test_any_data_package_renders_without_pictures_or_a_file_list(tmp_path):
+    """Another dataset: no dated tables, no figures, an older catalog without 'files'."""
+    store = tmp_path / "store"
+    pkg = store / "places" / "0.1.0"
+    (pkg / "data").mkdir(parents=True)
+    (pkg / "data" / "places.csv").write_text("id,name\nkyiv,Kyiv\nodesa,Odesa\n",
+                                             encoding="utf-8")
+    schema = {"fields": [{"name": "id", "type": "string"}, {"name": "name", "type": "string"}],
+              "primaryKey": "id"}
+    (pkg / "datapackage.json").write_text(json.dumps({
+        "name": "places", "title": "Places", "version": "0.1.0",
+        "resources": [{"name": "places", "path": "data/places.csv", "format": "csv",
+                       "schema": schema}]}), encoding="utf-8")
+    (store / "catalog.json").write_text(json.dumps({"catalog_version": 1, "datasets": {
+        "places": {"title": "Places", "description": "Towns.", "latest": "0.1.0", "versions": {
+            "0.1.0": {"version": "0.1.0", "released_on": None, "path": "places/0.1.0/",
+                      "changelog": "", "diff": None}}}}}), encoding="utf-8")
+    site.render(store, citation_file=None)
+    html = (store / "places" / "0.1.0.html").read_text(encoding="utf-8")
+    assert 'id="pictures"' not in html and 'id="row-places-odesa"' in html
+    assert sha256(pkg / "data" / "places.csv") in html  # hashed here, as the catalog has none
+    assert "Anonymous (n.d.). Places (Version 0.1.0) [Data set]." in html
+    assert check_links(store) > 5
+
+
 def test_render_refuses_a_catalog_path_that_leaves_the_store(bare_store, tmp_path):
     out = tmp_path / "store"
     shutil.copytree(bare_store, out)
