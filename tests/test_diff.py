@@ -252,6 +252,9 @@ def test_cli_exit_codes_and_formats(tmp_path, monkeypatch, capsys):
     (tmp_path / "broken" / "datapackage.json").write_text("{not json")
     code, _, err = main(monkeypatch, capsys, str(a), str(tmp_path / "broken"))
     assert code == 2 and "cannot read" in err
+    (b / "data" / "items.parquet").write_bytes(b"PAR1 not really")
+    code, _, err = main(monkeypatch, capsys, str(a), str(b))
+    assert code == 2 and "table 'items': cannot compare items.parquet" in err
 
 
 def test_resource_paths_may_not_leave_the_package(tmp_path):

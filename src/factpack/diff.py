@@ -460,7 +460,12 @@ def diff_packages(old: Package, new: Package, limit: int = 100) -> dict[str, Any
         if name in old.tables:
             found, mapping = table_changes(name, old.tables[name], table)
             changes += found
-            tables.append(row_changes(name, old.tables[name], table, mapping, limit))
+            try:
+                tables.append(row_changes(name, old.tables[name], table, mapping, limit))
+            except (pl.exceptions.PolarsError, OSError) as exc:  # a corrupt or ragged file
+                raise FactpackError(
+                    f"table '{name}': cannot compare {old.tables[name].path.name} of {old.label} "
+                    f"with {table.path.name} of {new.label}: {exc}") from None
     bump = required_bump(changes, tables)
     return {
         "report_version": REPORT_VERSION,
