@@ -340,6 +340,12 @@ def test_release_preconditions(repo, tmp_path):
     git(repo, "commit", "-qam", "no entry")
     with pytest.raises(FactpackError, match="no '## 1.0.0' entry"):
         publish.publish(repo, site, today=DAY, site=False)
+    write_version(repo, "1.0.0", ROWS_1_0_0)
+    meta = repo / "datasets" / "toy" / "dataset.yaml"
+    meta.write_text(meta.read_text().split("sources:")[0] + "resources: [items]\n")
+    git(repo, "commit", "-qam", "no sources")
+    with pytest.raises(FactpackError, match="datapackage.json has no sources"):
+        publish.publish(repo, site, today=DAY, site=False)
     assert not (site / "catalog.json").exists()
 
 
