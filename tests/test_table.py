@@ -146,3 +146,29 @@ def test_field_type_agrees_with_frictionless(name: str) -> None:
 ])
 def test_examples_agree_with_frictionless(descriptor: dict, cells: list[str]) -> None:
     agree({"name": "x", **descriptor}, cells)
+
+
+def test_parquet_resource_is_checked_like_csv(tmp_path: Path) -> None:
+    import datetime as dt
+
+    pl.DataFrame({
+        "id": [1, 2, 2, None],                      # nullable integers stay integers
+        "score": [1.5, None, 3.0, 4.0],
+        "ok": [True, False, None, True],
+        "day": [dt.date(2025, 1, 1), None, dt.date(2025, 1, 3), dt.date(2025, 1, 4)],
+        "count": [1.0, None, 3.0, 2.5],             # an integer field stored as floats
+    }).write_parquet(tmp_path / "t.parquet")
+    fields = [{"name": "id", "type": "integer"},
+              {"name": "score", "type": "number", "constraints": {"maximum": 3}},
+              {"name": "ok", "type": "boolean"}, {"name": "day", "type": "date"},
+              {"name": "count", "type": "integer"}]
+    (tmp_path / "datapackage.json").write_text(json.dumps({"name": "p", "resources": [
+        {"name": "t", "path": "t.parquet", "format": "parquet", "hash": "sha256:" + "0" * 64,
+         "schema": {"fields": fields, "primaryKey": ["id"]}}]}))
+    assert [(c, r, f) for c, r, _, f in found(tmp_path / "datapackage.json")] == [
+        ("hash-count", None, None),
+        ("primary-key", 4, "id"),
+        ("primary-key", 5, "id"),
+        ("constraint-error", 5, "score"),
+        ("type-error", 5, "count"),
+    ]

@@ -29,7 +29,7 @@ from .models import (
     unknown_properties,
 )
 
-SUPPORTED_FORMATS = {"csv", "tsv", None}
+SUPPORTED_FORMATS = {"csv", "tsv", "parquet", None}
 COMPRESSED = {"zip", "gz", "bz2", "xz", "zst", "7z", "tar"}
 
 
@@ -45,6 +45,7 @@ class LoadedResource:
     encoding: str = "utf-8"
     descriptor: dict[str, Any] = field(default_factory=dict)
     schema_inferred: bool = False  # no schema given: fields are named from the header, type any
+    format: str = "csv"  # "csv" (also tsv) or "parquet"
 
 
 @dataclass
@@ -418,7 +419,8 @@ def _load_resource(pkg: LoadedPackage, res: Resource, i: int, base: Path,
     if res.compression or fmt in COMPRESSED or suffix in COMPRESSED:
         return unsupported(f"compressed files ('{res.path}') are not supported")
     if fmt not in SUPPORTED_FORMATS:
-        return unsupported(f"format '{fmt}' is not supported (factpack validates CSV files)")
+        return unsupported(f"format '{fmt}' is not supported (factpack validates CSV and "
+                           "Parquet files)")
     file, err = safe_path(res.path, base, pkg.root)
     if err:
         return unsupported(err)
@@ -432,7 +434,8 @@ def _load_resource(pkg: LoadedPackage, res: Resource, i: int, base: Path,
     return LoadedResource(name=name, path=file, relpath=rel(file, base), schema=schema,
                           dialect=dialect, encoding=(res.encoding or "utf-8").lower(),
                           descriptor=res.model_dump(by_alias=True, exclude_none=True),
-                          schema_inferred=res.schema_ is None)
+                          schema_inferred=res.schema_ is None,
+                          format="parquet" if fmt == "parquet" else "csv")
 
 
 def _resource_part(pkg: LoadedPackage, value: Any, model: type[BaseModel], code: str, name: str,

@@ -35,6 +35,9 @@ ERROR_COLUMNS = {
 }
 MAX_CELL_BYTES = 1_000_000  # a cell larger than this is an error (protects memory and readers)
 ROW, LINE = "_row", "_line"
+# What a reader hands to the checks: data records (c0…, _row, _line), header labels,
+# the header's row number, ragged records (row, cells) and the header's width.
+Cells = tuple[pl.DataFrame, "list[str] | None", int, "list[tuple[int, list[str]]]", int]
 
 
 @dataclass
@@ -291,24 +294,21 @@ def read_cells(res: LoadedResource, width: int) -> tuple[pl.DataFrame, list[tupl
 # ---------------------------------------------------------------- checks
 
 
-def check_table(res: LoadedResource, strict: bool = False) -> TableResult:
-    """Every layer-2 check of one resource except foreign keys (see :func:`check_foreign_keys`)."""
-    result = TableResult(res)
-    if res.path.stat().st_size == 0:
-        result.errors.append(single_error(res, "source-error", f"{res.relpath}: the file is "
-                                          "empty; it needs at least a header row"))
-        return result
-    result.errors += check_integrity(res)
+def read_csv_cells(res: LoadedResource, result: TableResult, strict: bool) -> Cells | None:
+    """A CSV file's data records as text columns, its header, and its ragged records.
+
+    Problems that stop the reading are added to ``result`` (and None is returned).
+    """
     enc, quotes_paired = check_encoding(res, strict)
     if enc is not None:
         result.errors.append(enc)
         if enc["code"][0] == "encoding-error":
-            return result
+            return None
     dialect = res.dialect
     sample = _sample(res)
     if not sample:
         result.errors.append(single_error(res, "source-error", f"{res.relpath}: no records"))
-        return result
+        return None
     hrows = [n for n in header_rows(res, sample) if n <= len(sample)]
     header = ([dialect.headerJoin.join(c for c in cells if c)
                for cells in zip(*[sample[n - 1] for n in hrows])] if hrows else None)
@@ -323,7 +323,7 @@ def check_table(res: LoadedResource, strict: bool = False) -> TableResult:
     except (pa.ArrowInvalid, UnicodeDecodeError, ValueError) as exc:
         result.errors.append(single_error(res, "source-error",
                                           f"{res.relpath}: the CSV cannot be parsed: {exc}"))
-        return result
+        return None
     names = [f"c{i}" for i in range(width)]
     last = frame.tail(1)
     swallowed = not quotes_paired and last.height and last.select(
@@ -349,9 +349,63 @@ def check_table(res: LoadedResource, strict: bool = False) -> TableResult:
     skipped = set(frame.filter(skip).get_column(ROW).to_list())
     frame = frame.filter(~skip)
     ragged = [(n, cells) for n, cells in ragged if n not in skipped]
+    # the header's line: records before it hold no quoted newlines in practice
+    return frame, header, (max(hrows) if hrows else 0), ragged, width
+
+
+def read_parquet_cells(res: LoadedResource, result: TableResult, strict: bool) -> Cells | None:
+    """A Parquet file's columns as text in Table Schema lexical form, so the same checks apply.
+
+    A column stored with another type than its field's shows as type errors: an integer
+    field read back as floats (frictionless-py reads nullable integers so) gives '1.0'.
+    """
+    try:
+        frame = pl.read_parquet(res.path)
+    except (pl.exceptions.PolarsError, OSError, pa.ArrowException) as exc:
+        result.errors.append(single_error(res, "source-error", f"{res.relpath}: cannot be "
+                                          f"read as Parquet: {exc}"))
+        return None
+    header = frame.columns
+    if res.schema_inferred:
+        res.schema = Schema(fields=[Field(name=n, type="any") for n in header])
+    names = [f"c{i}" for i in range(len(header))]
+    text = []
+    for n, (name, dtype) in zip(names, frame.schema.items()):
+        col = pl.col(name)
+        if dtype == pl.Boolean:
+            col = pl.when(col).then(pl.lit("true")).when(~col).then(pl.lit("false"))
+        elif dtype.is_temporal() and dtype != pl.Date:
+            col = col.dt.to_string("%Y-%m-%dT%H:%M:%S%.f") if dtype != pl.Time else col.cast(
+                pl.String)
+        elif dtype.is_nested() or dtype == pl.Struct:
+            col = col.cast(pl.String, strict=False)
+        elif dtype.is_float():  # 3.0 is read as the integer 3, as frictionless does
+            col = pl.when(col.is_finite() & (col == col.round())).then(
+                col.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(col.cast(pl.String))
+        text.append(col.cast(pl.String).alias(n))
+    frame = frame.select(text).with_columns(
+        (pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias(ROW), pl.lit(None, pl.Int64).alias(LINE))
+    return frame, header, 1, [], len(header)
+
+
+
+def check_table(res: LoadedResource, strict: bool = False) -> TableResult:
+    """Every layer-2 check of one resource except foreign keys (see :func:`check_foreign_keys`)."""
+    result = TableResult(res)
+    if res.path.stat().st_size == 0:
+        result.errors.append(single_error(res, "source-error", f"{res.relpath}: the file is "
+                                          "empty; it needs at least a header row"))
+        return result
+    result.errors += check_integrity(res)
+    reader = read_parquet_cells if res.format == "parquet" else read_csv_cells
+    got = reader(res, result, strict)
+    if got is None:
+        return result
+    frame, header, header_row, ragged, width = got
+    schema = res.schema
+    names = [f"c{i}" for i in range(width)]
     if header is not None:
-        # the header's line: records before it hold no quoted newlines in practice
-        result.errors.append(check_labels(res, header, max(hrows)))
+        result.errors.append(check_labels(res, header, header_row))
     result.errors.append(check_ragged(res, ragged, width, frame, header))
 
     # Cells that are too large
@@ -515,7 +569,7 @@ def check_field(res: LoadedResource, raw: pl.DataFrame, f: Field, number: int,
                                    f.name, number, col))
 
     v = pl.col("_p")
-    if c.required or f.name in res.schema.primaryKey:
+    if c.required:  # an empty primary-key cell is a primary-key error, as in frictionless
         add(col.is_null(), "is required but the cell is empty; fill it in")
     if c.enum is not None:
         allowed = fieldtypes.parse(f, pl.lit(pl.Series([str(x) for x in c.enum])).explode())
