@@ -308,10 +308,21 @@ def test_a_failed_publish_leaves_store_and_ledger_as_they_were(repo, tmp_path, m
     def no_ledger(root, book):
         raise OSError("read-only (injected)")
 
+    real_write = ledger.write_ledger
     monkeypatch.setattr(ledger, "write_ledger", no_ledger)
     with pytest.raises(OSError, match="read-only"):
         publish.publish(repo, site, today=DAY, site=False)
     assert snapshot(site) == before
+
+    # What a crash (kill -9) can leave: a staging folder, files the catalog does not list.
+    monkeypatch.setattr(ledger, "write_ledger", real_write)
+    (site / ".staging-crashed" / "new").mkdir(parents=True)
+    (site / "toy" / "1.1.0").mkdir()
+    (site / "toy" / "1.1.0" / "half-written").write_text("x")
+    release(repo, site)
+    assert not (site / "toy" / "1.1.0" / "half-written").exists()
+    assert (site / "toy" / "1.1.0" / "datapackage.json").is_file()
+    assert not [p for p in site.iterdir() if p.name.startswith(".staging")]
 
 
 def test_released_ledger_entries_never_change(repo, tmp_path):

@@ -249,6 +249,7 @@ def publish(root: Path, store_path: Path | None = None, names: list[str] | None 
           store.locked(root / "build" / ".publish.lock"),  # one ledger writer per clone
           store.locked(store_path / store.LOCK)):
         work = Path(tmp)
+        store.clear_leftovers(store_path)
         catalog = store.read_catalog(store_path)
         todo: list[Version] = []
         books: list[Ledger] = []

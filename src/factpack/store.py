@@ -45,6 +45,12 @@ def locked(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def clear_leftovers(store: Path) -> None:
+    """Remove staging folders of publishes that crashed (call with the lock held)."""
+    for folder in store.glob(".staging-*"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def read_catalog(store: Path) -> dict[str, Any]:
     path = store / CATALOG
     if not path.is_file():
