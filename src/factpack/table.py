@@ -402,10 +402,12 @@ def check_table(res: LoadedResource, strict: bool = False) -> TableResult:
     if got is None:
         return result
     frame, header, header_row, ragged, width = got
-    schema = res.schema
     names = [f"c{i}" for i in range(width)]
-    if header is not None:
+    if header is not None and res.schema.fieldsMatch != "exact":
+        result.errors.append(match_fields_by_name(res, header, header_row))
+    elif header is not None:
         result.errors.append(check_labels(res, header, header_row))
+    schema = res.schema
     result.errors.append(check_ragged(res, ragged, width, frame, header))
 
     # Cells that are too large
@@ -476,6 +478,39 @@ def infer_schema(header: list[str] | None, sample: list[list[str]], schema: Sche
     names = label_names(labels)
     return Schema(fields=[Field(name=n, type="any") for n in names],
                   missingValues=schema.missingValues)
+
+
+def match_fields_by_name(res: LoadedResource, header: list[str], at: int) -> pl.DataFrame:
+    """Table Schema v2 ``fieldsMatch`` other than ``exact``: labels find their fields by name.
+
+    The resource's schema becomes the fields in the file's column order; a label with no
+    field gets an ``any`` field named after it, a field with no label is not checked.
+    ``equal`` and ``superset`` report extra labels, ``equal`` and ``subset`` missing ones
+    (as frictionless-py 5.21 does).
+    """
+    schema, mode = res.schema, res.schema.fieldsMatch
+    labels = [label.strip() for label in header]
+    fabricated = label_names(labels)
+    expected = [schema.field(label) or Field(name=name, type="any")
+                for label, name in zip(labels, fabricated)]
+    missing = [f for f in schema.fields if f.name not in labels]
+    out = []
+    if mode in ("equal", "superset"):
+        for i, label in enumerate(labels):
+            if schema.field(label) is None:
+                out.append(single_error(
+                    res, "extra-label", f"{res.relpath}:{at}: column {i + 1} '{label}' is not "
+                    f"a field of the schema (fieldsMatch '{mode}'); remove the column or add "
+                    "the field", row=at, line=at, fieldname=label, field_number=i + 1,
+                    value=label))
+    if mode in ("equal", "subset"):
+        for j, f in enumerate(missing):
+            out.append(single_error(
+                res, "missing-label", f"{res.relpath}:{at}: the header has no column "
+                f"'{f.name}' (fieldsMatch '{mode}' needs every field of the schema)", row=at,
+                line=at, fieldname=f.name, field_number=len(labels) + j + 1))
+    res.schema = schema.model_copy(update={"fields": expected})
+    return pl.concat(out) if out else empty_errors()
 
 
 def check_labels(res: LoadedResource, header: list[str], at: int = 1) -> pl.DataFrame:
