@@ -15,6 +15,8 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -210,17 +212,13 @@ def _still_intact(folder: Path, expected: dict[str, Expected]) -> bool:
     return all(file_digest(folder / rel) == (e.sha256, e.bytes) for rel, e in expected.items())
 
 
-class work_dir:
+@contextmanager
+def work_dir() -> Iterator[Path]:
     """A private folder in the cache, removed whatever happens (renamed-out content survives)."""
-
-    def __enter__(self) -> Path:
-        tmp = cache_dir() / "tmp"
-        tmp.mkdir(parents=True, exist_ok=True)
-        self.path = Path(tempfile.mkdtemp(dir=tmp))
-        return self.path
-
-    def __exit__(self, *exc) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
+    tmp = cache_dir() / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=tmp, ignore_cleanup_errors=True) as path:
+        yield Path(path)
 
 
 def install(unpacked: Path, final: Path) -> Path:
