@@ -41,13 +41,13 @@ def test_python_dash_m_exit_codes(tmp_path: Path) -> None:
                               cwd=tmp_path, capture_output=True, text=True, env=env,
                               timeout=300, check=False)
 
-    valid = FIXTURES / "missing" / "values.csv"  # not a descriptor: a usage error (exit 2)
+    bare_csv = FIXTURES / "missing" / "values.csv"  # a bare CSV: structure only, and sound
     invalid, missing = run(str(CONSTRAINTS)), run(str(tmp_path / "nope.json"))
-    not_descriptor = run(str(valid))
+    valid = run(str(bare_csv))
     assert invalid.returncode == 1 and "constraint-error" in invalid.stdout
     assert missing.returncode == 2 and "nope.json" in missing.stderr
-    assert not_descriptor.returncode in (1, 2)
-    for proc in (invalid, missing, not_descriptor):
+    assert valid.returncode == 0 and "valid" in valid.stdout
+    for proc in (invalid, missing, valid):
         assert "Traceback" not in proc.stdout + proc.stderr
 
 
@@ -105,9 +105,11 @@ def test_text_table_and_counts(monkeypatch, capsys) -> None:
     assert "counts:" in out and "constraint-error 14" in out
 
 
-def test_unknown_format_is_usage_error(monkeypatch, capsys) -> None:
-    code, _, err = cli(monkeypatch, capsys, "validate", str(CONSTRAINTS), "--format", "xml")
-    assert code == 2 and "xml" in err
+@pytest.mark.parametrize("option,says", [(["--format", "xml"], "xml"),
+                                         (["--max-errors", "-1"], "--max-errors")])
+def test_bad_option_is_usage_error(monkeypatch, capsys, option: list[str], says: str) -> None:
+    code, _, err = cli(monkeypatch, capsys, "validate", str(CONSTRAINTS), *option)
+    assert code == 2 and says in err
 
 
 def test_several_targets_one_invalid(monkeypatch, capsys, tmp_path: Path) -> None:

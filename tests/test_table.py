@@ -172,3 +172,10 @@ def test_parquet_resource_is_checked_like_csv(tmp_path: Path) -> None:
         ("constraint-error", 5, "score"),
         ("type-error", 5, "count"),
     ]
+
+
+def test_bare_csv_target_checks_structure(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_text("id,,id\n1,2,3\n\n4,5\n")
+    assert found(tmp_path / "t.csv") == [
+        ("blank-label", 1, 1, "field2"), ("duplicate-label", 1, 1, "id2"),
+        ("blank-row", 3, 3, None), ("missing-cell", 4, 4, "id2")]

@@ -39,11 +39,12 @@ class Format(str, Enum):
 @app.command()
 def validate(
     targets: Annotated[list[str] | None, typer.Argument(
-        help="Dataset folders or names, or datapackage.json/.yaml files; none = every dataset")
+        help="Dataset folders or names, datapackage.json/.yaml files (or a resource, schema or "
+             "bare CSV); none = every dataset")
     ] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format")] = Format.text,
-    max_errors: Annotated[int, typer.Option(help="List at most this many errors per package "
-                                                 "(counts stay exact)")] = 1000,
+    max_errors: Annotated[int, typer.Option(min=0, help="List at most this many errors per "
+                                                        "package (counts stay exact)")] = 1000,
     release: Annotated[bool, typer.Option(help="Also apply release rules (no draft rows)")] = False,
 ) -> None:
     """Validate datasets or data packages: metadata, tables, and factpack's rules."""

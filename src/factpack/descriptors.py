@@ -1,7 +1,8 @@
 """Descriptors: resolve a validation target into descriptor models and safe file paths (layer 1).
 
-A target is a dataset folder (``datasets/<name>``), a dataset name, or any
-``datapackage.json``/``.yaml`` (Data Package v1 or v2). Every descriptor is
+A target is a dataset folder (``datasets/<name>``), a dataset name, any
+``datapackage.json``/``.yaml`` (Data Package v1 or v2), a resource or Table Schema
+descriptor, or a bare CSV/TSV file (structure only, see :func:`load_bare_table`). Every descriptor is
 parsed into the pydantic models of :mod:`factpack.models`; problems become
 error records (``package-error``, ``schema-error``, ``source-error``) that name
 the file and, for YAML/JSON, the line of the offending property.
@@ -89,9 +90,25 @@ def load_target(target: str | Path, root: Path) -> LoadedPackage:
             if (p / name).is_file():
                 return load_package(p / name)
         raise FactpackError(f"{target}: no dataset.yaml or datapackage.json in this folder")
+    if p.is_file() and p.suffix.lower() in (".csv", ".tsv"):
+        return load_bare_table(p)
     if p.is_file():
         return load_package(p)
     raise FactpackError(f"{target}: no such dataset, folder or descriptor")
+
+
+def load_bare_table(path: Path) -> LoadedPackage:
+    """A CSV/TSV file with no descriptor: its structure is checked (encoding, labels, ragged
+    and blank rows) with one text field per header label, since there is no schema to type it.
+    frictionless-py would infer types from a sample instead; for typed checks, describe the
+    file in a datapackage.json."""
+    path = path.resolve()
+    dialect = Dialect(delimiter="\t") if path.suffix.lower() == ".tsv" else Dialect()
+    pkg = LoadedPackage(name=path.stem, kind="package", root=path.parent,
+                        descriptor_path=path.name)
+    pkg.resources.append(LoadedResource(name=path.stem, path=path, relpath=path.name,
+                                        schema=Schema(), dialect=dialect, schema_inferred=True))
+    return pkg
 
 
 def rel(path: Path, root: Path) -> str:
