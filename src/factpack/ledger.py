@@ -185,6 +185,17 @@ def uncommitted_inputs(root: Path, name: str) -> list[str]:
     return [p for p in changed if not p.endswith(f"datasets/{name}/{LEDGER}")]
 
 
+def inputs_changed_since(root: Path, name: str, commit: str) -> bool:
+    """Whether the working tree's build inputs of ``name`` differ from ``commit``'s (tracked
+    changes, committed or not, and new files; the ledger itself excepted)."""
+    paths = [p.format(name=name) for p in INPUTS] + [f":(exclude)datasets/{name}/{LEDGER}"]
+    try:
+        git(root, "diff", "--quiet", commit, "--", *paths)
+    except FactpackError:
+        return True  # differences (exit 1), or a commit this clone lacks: build and compare
+    return bool(git(root, "ls-files", "--others", "--exclude-standard", "--", *paths))
+
+
 def export_commit(root: Path, commit: str, dest: Path) -> Path:
     """The repository as it was at ``commit``, written to ``dest`` (``git archive``)."""
     try:

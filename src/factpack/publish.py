@@ -145,7 +145,10 @@ def plan(root: Path, name: str, book: Ledger, store_path: Path, published: dict[
         folders[rel.version] = folder
     version = working_version(root, name)
     latest = book.latest()
-    if book.get(version) is not None:  # released: the working tree must not have moved on
+    released = book.get(version)
+    if released is not None:  # released: the working tree must not have moved on
+        if not ledger.inputs_changed_since(root, name, released.commit):
+            return todo, None  # the very inputs the release was built from
         folder, _ = ledger.build_version(root, name, Path(tempfile.mkdtemp(dir=work)))
         problem = bump_problem(name, (version, folders[version]), (version, folder))
         if problem:
@@ -338,6 +341,9 @@ def check(root: Path, names: list[str] | None = None) -> list[str]:
                     problems.append(f"{name}: version {version} in dataset.yaml is older than "
                                     f"the latest release {latest.version}")
                     continue
+                if version == latest.version and \
+                        not ledger.inputs_changed_since(root, name, latest.commit):
+                    continue  # same inputs, same code: the rebuild above is the working tree's
                 folder, _ = ledger.build_version(root, name, work / "working")
                 problem = bump_problem(name, (latest.version, built[latest.version]),
                                        (version, folder))
