@@ -296,3 +296,16 @@ def test_formula_prefix_allowed_by_field(run, tmp_path: Path) -> None:
         "  - name: parent_id\n    type: string\n    allowFormulaPrefix: true\n")
     code, report, _ = run(make_repo(tmp_path, rows, schema=schema))
     assert (code, errors(report)) == (0, [])
+
+
+def test_dataset_csv_through_symlink_refused(run, tmp_path: Path) -> None:
+    make_repo(tmp_path)
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.csv"
+    outside.write_text(GOOD_ROWS)
+    csv = tmp_path / CSV_PATH
+    csv.unlink()
+    csv.symlink_to(outside)
+    code, report, _ = run(tmp_path)
+    e = only(report, "source-error")[0]
+    assert (code, e["path"]) == (1, CSV_PATH)
+    assert "symbolic link" in e["message"] or "leaves the repository" in e["message"]

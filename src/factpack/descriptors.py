@@ -11,6 +11,7 @@ the file and, for YAML/JSON, the line of the offending property.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,10 +113,13 @@ def load_bare_table(path: Path) -> LoadedPackage:
 
 
 def rel(path: Path, root: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        return str(path)
+    """``path`` relative to ``root`` for messages (as written: a link is not followed)."""
+    for candidate in (Path(os.path.abspath(path)), path.resolve()):
+        try:
+            return str(candidate.relative_to(root.resolve()))
+        except ValueError:
+            continue
+    return str(path)
 
 
 def read_descriptor(path: Path) -> tuple[Any, dict[tuple, int]]:
