@@ -238,6 +238,15 @@ def _constraint(key: str, old: Any, new: Any) -> str:
     return "tightened"  # a new pattern, or bounds that do not compare: assume it can break
 
 
+def _same_constraint(key: str, old: Any, new: Any) -> bool:
+    """Equal in meaning: ``required: false`` is no constraint, an enum's order does not matter."""
+    if key in {"required", "unique"}:
+        return bool(old) == bool(new)
+    if key == "enum" and isinstance(old, list) and isinstance(new, list):
+        return sorted(map(str, old)) == sorted(map(str, new))
+    return old == new
+
+
 def field_changes(table: str, name: str, old: dict[str, Any], new: dict[str, Any]) -> list[dict]:
     out = []
     if (old.get("type") or "any") != (new.get("type") or "any"):
@@ -246,12 +255,13 @@ def field_changes(table: str, name: str, old: dict[str, Any], new: dict[str, Any
                            table, name, old.get("type"), new.get("type")))
     oc, nc = old.get("constraints") or {}, new.get("constraints") or {}
     for key in sorted(set(oc) | set(nc)):
-        if oc.get(key) != nc.get(key):
-            how = _constraint(key, oc.get(key), nc.get(key))
-            out.append(_change(f"constraint-{how}", "major" if how == "tightened" else "minor",
-                               f"{table}.{name}: constraint '{key}' {how} "
-                               f"({oc.get(key)!r} → {nc.get(key)!r})",
-                               table, name, {key: oc.get(key)}, {key: nc.get(key)}))
+        if _same_constraint(key, oc.get(key), nc.get(key)):
+            continue
+        how = _constraint(key, oc.get(key), nc.get(key))
+        out.append(_change(f"constraint-{how}", "major" if how == "tightened" else "minor",
+                           f"{table}.{name}: constraint '{key}' {how} "
+                           f"({oc.get(key)!r} → {nc.get(key)!r})",
+                           table, name, {key: oc.get(key)}, {key: nc.get(key)}))
     for key in sorted((set(old) | set(new)) - {"name", "type", "constraints"}):
         if old.get(key) != new.get(key):
             descriptive = key in DESCRIPTIVE_FIELD_KEYS
