@@ -240,9 +240,18 @@ def published_store(root: Path) -> tuple[Path, str, str]:
     return store, name, catalog["datasets"][name]["latest"]
 
 
+_RELEASED: list[tuple[Path, str, str]] = []
+
+
 def release_store(root: Path) -> tuple[Path, str, str]:
-    """The real dataset in a store: made by ``factpack publish`` once that is committed."""
-    return published_store(root) if publish_committed() else built_store(root)
+    """The real dataset in a store: made by ``factpack publish`` once that is committed.
+
+    Made once per test session (under the first caller's ``root``); callers that
+    change files must work on a copy.
+    """
+    if not _RELEASED:
+        _RELEASED.append(published_store(root) if publish_committed() else built_store(root))
+    return _RELEASED[0]
 
 
 # -- comparing tables across readers ------------------------------------------------------
