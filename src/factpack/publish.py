@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -36,6 +37,11 @@ from .errors import FactpackError
 from .ledger import Ledger, Release
 
 REQUIRED_METADATA = ("licenses", "contributors", "sources")
+Say = Callable[[str], None]  # progress messages
+
+
+def quiet(message: str) -> None:
+    """The default: no progress messages (the CLI prints them on stderr)."""
 
 
 @dataclass
@@ -131,7 +137,7 @@ def _same_as_published(name: str, rel: Release, entry: dict[str, Any]) -> None:
 
 
 def plan(root: Path, name: str, book: Ledger, store_path: Path, published: dict[str, Any],
-         work: Path, today: str) -> tuple[list[Version], Release | None]:
+         work: Path, today: str, say: Say = quiet) -> tuple[list[Version], Release | None]:
     """The versions of one dataset the store lacks, and the new release, if any."""
     todo: list[Version] = []
     folders: dict[str, Path] = {}  # built or published folder of every released version
@@ -140,6 +146,7 @@ def plan(root: Path, name: str, book: Ledger, store_path: Path, published: dict[
             _same_as_published(name, rel, published[rel.version])
             folders[rel.version] = store_path / name / rel.version
             continue
+        say(f"rebuilding {name} {rel.version} from commit {rel.commit[:12]}")
         folder, zip_path = ledger.rebuild(root, name, rel, work, own_code=True)
         todo.append(Version(name, rel, folder, zip_path))
         folders[rel.version] = folder
@@ -149,6 +156,7 @@ def plan(root: Path, name: str, book: Ledger, store_path: Path, published: dict[
     if released is not None:  # released: the working tree must not have moved on
         if not ledger.inputs_changed_since(root, name, released.commit):
             return todo, None  # the very inputs the release was built from
+        say(f"building the working tree of {name} to compare it with release {version}")
         folder, _ = ledger.build_version(root, name, Path(tempfile.mkdtemp(dir=work)))
         problem = bump_problem(name, (version, folders[version]), (version, folder))
         if problem:
@@ -163,6 +171,7 @@ def plan(root: Path, name: str, book: Ledger, store_path: Path, published: dict[
                             f"commit: {', '.join(dirty[:5])}")
     commit = ledger.head_commit(root)
     src = ledger.export_commit(root, commit, Path(tempfile.mkdtemp(prefix="head-", dir=work)))
+    say(f"building {name} {version} from commit {commit[:12]} (HEAD)")
     folder, zip_path = ledger.build_version(src, name, src / "build")
     if latest is not None:
         problem = bump_problem(name, (latest.version, folders[latest.version]), (version, folder))
@@ -242,7 +251,7 @@ def finish_catalog(catalog: dict[str, Any], store_path: Path, tx: store.Transact
 
 
 def publish(root: Path, store_path: Path | None = None, names: list[str] | None = None,
-            today: str | None = None, site: bool = True) -> list[str]:
+            today: str | None = None, site: bool = True, say: Say = quiet) -> list[str]:
     """Publish every dataset (or ``names``); return what was done, one line each."""
     store_path = (store_path or root / "build" / "site").resolve()
     today = today or date.today().isoformat()
@@ -261,7 +270,7 @@ def publish(root: Path, store_path: Path | None = None, names: list[str] | None 
                 raise FactpackError(f"{name}: no such dataset (datasets/{name}/dataset.yaml)")
             book = ledger.read_ledger(root, name)
             versions, release = plan(root, name, book, store_path, _published(catalog, name),
-                                     work, today)
+                                     work, today, say)
             todo += versions
             if release is not None:
                 book.releases.append(release)
@@ -309,7 +318,7 @@ def render_site(store_path: Path) -> list[str]:
 # --------------------------------------------------------------------------- CI
 
 
-def check(root: Path, names: list[str] | None = None) -> list[str]:
+def check(root: Path, names: list[str] | None = None, say: Say = quiet) -> list[str]:
     """Release problems, for CI: (a) a released version that no longer rebuilds to its ledger
     bytes, or whose ledger entry was changed or removed; (b) records or schemas changed since
     the last release without a large enough bump."""
@@ -329,6 +338,7 @@ def check(root: Path, names: list[str] | None = None) -> list[str]:
             built: dict[str, Path] = {}
             for rel in book.releases:
                 try:
+                    say(f"rebuilding {name} {rel.version} from commit {rel.commit[:12]}")
                     built[rel.version] = ledger.rebuild(root, name, rel, work)[0]
                 except FactpackError as exc:
                     problems.append(str(exc))
@@ -344,6 +354,7 @@ def check(root: Path, names: list[str] | None = None) -> list[str]:
                 if version == latest.version and \
                         not ledger.inputs_changed_since(root, name, latest.commit):
                     continue  # same inputs, same code: the rebuild above is the working tree's
+                say(f"building the working tree of {name} {version}")
                 folder, _ = ledger.build_version(root, name, work / "working")
                 problem = bump_problem(name, (latest.version, built[latest.version]),
                                        (version, folder))
@@ -367,8 +378,12 @@ def cli(
 ) -> None:
     """Release built versions into the store and the ledger, or check releases (--check)."""
     root = repo_root()
+
+    def say(message: str) -> None:
+        typer.echo(f"… {message}", err=True)
+
     if check_only:
-        problems = check(root, datasets)
+        problems = check(root, datasets, say)
         for p in problems:
             typer.echo(f"release check: {p}", err=True)
         if not problems:
@@ -377,5 +392,5 @@ def cli(
         raise typer.Exit(1 if problems else 0)
     if released_on is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", released_on):
         raise FactpackError(f"--date {released_on}: expected YYYY-MM-DD")
-    for line in publish(root, store_path, datasets, released_on, site):
+    for line in publish(root, store_path, datasets, released_on, site, say):
         typer.echo(line)
