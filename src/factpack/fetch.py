@@ -259,7 +259,8 @@ def cli(
 ) -> None:
     """Download a published package, verify every file's sha256 and size, and unpack it.
 
-    Prints the package folder (in the cache, or --to).
+    Prints the package folder: in the cache ($FACTPACK_CACHE, else the user cache
+    folder) or --to. A failed or mismatched download leaves nothing behind.
     """
     folder = fetch(package, store=store, to=to, progress=not quiet)
     if not quiet:
