@@ -22,7 +22,7 @@ from .validate import validate_target
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Publish hand-checked records as versioned, validated data packages.")
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # hashes and paths stay on one line
 
 
 @app.callback()
