@@ -309,3 +309,19 @@ def test_dataset_csv_through_symlink_refused(run, tmp_path: Path) -> None:
     e = only(report, "source-error")[0]
     assert (code, e["path"]) == (1, CSV_PATH)
     assert "symbolic link" in e["message"] or "leaves the repository" in e["message"]
+
+
+def test_schema_pattern_that_is_not_a_regex(run, tmp_path: Path) -> None:
+    schema = SCHEMA.replace('pattern: "^[a-z0-9-]+$"', 'pattern: "[a-z"')
+    code, report, _ = run(make_repo(tmp_path, schema=schema))
+    e = only(report, "schema-error")[0]
+    assert (code, e["path"], e["line"], e["field"]) == (1, "schemas/things.yaml", 4, "id")
+    assert "not a valid regular expression" in e["message"]
+
+
+def test_pattern_with_lookahead_runs_in_python(run, tmp_path: Path) -> None:
+    schema = SCHEMA.replace('pattern: "^[a-z0-9-]+$"', 'pattern: "(?!x)[a-z0-9-]+"')
+    code, report, _ = run(make_repo(tmp_path, GOOD_ROWS + "xy,state,1991-08-24,\n",
+                                    schema=schema))
+    e = only(report, "constraint-error")[0]
+    assert (code, e["row"], e["field"], e["value"]) == (1, 4, "id", "xy")

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from . import fieldtypes
 from .errors import ErrorRecord, FactpackError
 from .models import (
     SUPPORTED_CONSTRAINTS,
@@ -275,6 +276,8 @@ def _load_schema_file(pkg: LoadedPackage, path: Path, resource: str, root: Path,
                                       message=f"{relpath}: not valid YAML/JSON: {exc}"))
         return None
     schema, errs = parse_model(Schema, data, "schema-error", relpath, lines, strict, resource)
+    if schema is not None:  # factpack's schemas are Table Schema v2 (DESIGN.md): no v1 gates
+        errs += misplaced_field_properties(data, relpath, lines, (), "v2")
     pkg.errors += errs
     if schema is not None:
         pkg.schemas[resource] = data
@@ -410,6 +413,9 @@ def misplaced_field_properties(schema: dict, relpath: str, lines: dict, prefix: 
             if version == "v1" and name in ("exclusiveMinimum", "exclusiveMaximum"):
                 add(j, f, "constraints", f"constraint '{name}' needs Data Package v2: declare "
                     "\"$schema\": \"https://datapackage.org/profiles/2.0/datapackage.json\"")
+        pattern = constraints.get("pattern")
+        if isinstance(pattern, str) and not fieldtypes.regex_ok(pattern):
+            add(j, f, "constraints", f"pattern {pattern!r} is not a valid regular expression")
         if version == "v1" and any(isinstance(e, dict) for e in f.get("missingValues") or []):
             add(j, f, "missingValues", "missing values as objects need Data Package v2")
     if version == "v1" and any(isinstance(e, dict) for e in schema.get("missingValues") or []):

@@ -15,9 +15,9 @@ import codecs
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 from dataclasses import field as dcfield
-from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -613,7 +613,7 @@ def check_field(res: LoadedResource, raw: pl.DataFrame, f: Field, number: int,
         add(v.is_not_null() & ~v.is_in(allowed_vals.implode()),
             "'{}' is not one of the allowed values: {}", col, pl.lit(shown[:300]))
     if c.pattern is not None and f.type in ("string",):
-        add(v.is_not_null() & ~col.str.contains(f"^(?:{c.pattern})$"),
+        add(v.is_not_null() & ~_matches(df, f.name, c.pattern),
             "'{}' does not match the pattern {}", _short(col), pl.lit(c.pattern))
     length = _length(f, v)
     if c.minLength is not None and length is not None:
@@ -635,6 +635,27 @@ def check_field(res: LoadedResource, raw: pl.DataFrame, f: Field, number: int,
         out += _duplicates(res, df.filter(v.is_not_null()).select(
             fieldtypes.canonical(f, v).alias(f.name), ROW, LINE), [f.name], "unique-error", number)
     return out
+
+
+def _matches(df: pl.DataFrame, name: str, pattern: str) -> pl.Expr:
+    """Whole-cell match of a Table Schema pattern (XML Schema / Python syntax).
+
+    Polars' regex engine runs it over the column; a pattern it cannot compile (look-around,
+    backreferences) is run by Python's ``re`` once per distinct value instead. A pattern
+    neither compiles is reported by layer 1, so here it matches nothing.
+    """
+    anchored = f"^(?:{pattern})$"
+    try:
+        pl.select(pl.lit("").str.contains(anchored))
+        return pl.col(name).str.contains(anchored)
+    except pl.exceptions.PolarsError:
+        try:
+            rx = re.compile(anchored)
+        except re.error:
+            return pl.lit(False)
+        values = df.get_column(name).drop_nulls().unique()
+        good = [x for x in values.to_list() if rx.match(x)]
+        return pl.col(name).is_in(pl.Series(good, dtype=pl.String).implode())
 
 
 def _length(f: Field, v: pl.Expr) -> pl.Expr | None:
@@ -730,7 +751,3 @@ def check_foreign_keys(results: dict[str, TableResult]) -> list[pl.DataFrame]:
                 out.append(errors_from(missing.sort(ROW), res, "foreign-key", msg,
                                        ", ".join(fk.fields), None, value))
     return out
-
-
-def table_path(res: LoadedResource) -> Path:
-    return res.path
