@@ -669,7 +669,9 @@ def _render_dataset(env: jinja2.Environment, store: Path, name: str, entry: dict
             "description": entry.get("description") or latest_view["description"],
             "latest": latest, "released_on": latest_view["released_on"],
             "licences": latest_view["licences"], "keywords": latest_view["keywords"],
-            "versions": list(reversed(summaries)), "jsonld": latest_view["jsonld"]}
+            "versions": list(reversed(summaries)), "jsonld": latest_view["jsonld"],
+            "tables": [{"name": t.name, "title": t.title, "rows": t.row_count}
+                       for t in latest_view["tables"]]}
     _write(store / name / "index.html",
            env.get_template("dataset.html.j2").render(root="../", dataset=card,
                                                       jsonld=card["jsonld"]))
