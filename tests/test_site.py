@@ -20,6 +20,7 @@ import sys
 import threading
 from collections import deque
 from contextlib import contextmanager
+from datetime import date
 from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,6 +28,8 @@ from urllib.parse import unquote, urldefrag, urlsplit
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from factpack import charts, site
 from factpack.build import build_dataset
@@ -473,6 +476,38 @@ def test_figure_chart_draws_low_high_ranges_per_deal_and_quantity():
     assert "r: 10 billion–30 billion USD, claimed, as of 2025-07-24" in chart.description
     assert "Not drawn, having no date: 1 figures." in chart.alt
     assert chart.svg() == chart.svg()
+
+
+partial_dates = st.one_of(st.just(""), st.just("not a date"), st.dates(
+    min_value=date(1990, 1, 1), max_value=date(2040, 12, 31)).flatmap(
+    lambda d: st.sampled_from([d.isoformat(), d.isoformat()[:7], d.isoformat()[:4]])))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["statements", "policies", "roles", "figures"]),
+                          partial_dates, partial_dates), max_size=12),
+       st.lists(st.tuples(st.sampled_from(["", "1", "10", "5000000000"]),
+                          st.sampled_from(["", "2", "20"]), st.sampled_from(["", "7"])),
+                max_size=5))
+def test_pictures_take_any_mix_of_partial_dates_and_values(records, values):
+    columns = {lane: cols for lane, *cols in charts.LANES}
+    tables: dict[str, list[dict]] = {}
+    for i, (lane, a, b) in enumerate(records):
+        first, second = columns[lane][0], columns[lane][1]
+        row = {"id": f"r{i}", first: a}
+        if second:
+            row[second] = b
+        tables.setdefault(lane, []).append(row)
+    chart = charts.timeline(tables, "t")
+    dated = sum(1 for lane, a, b in records
+                if charts.parse_partial(a) or (lane != "figures" and charts.parse_partial(b)))
+    assert (chart is None) == (dated == 0)
+    if chart:
+        assert len(chart.description) == dated and chart.alt
+    figures = [{"id": f"f{i}", "deal_id": "d", "quantity": "money", "currency": "USD",
+                "value_low": lo, "value_high": hi, "value": v, "stage": "claimed",
+                "as_of": "2025-07"} for i, (v, lo, hi) in enumerate(values)]
+    assert (charts.figure_chart([], figures, "t") is None) == (not figures)
 
 
 def test_human_numbers():
