@@ -456,6 +456,16 @@ def test_timeline_draws_a_month_only_date_as_a_span_and_a_day_as_a_point():
     assert "Statement month-only: said 2025-06" in chart.description
 
 
+def test_timeline_says_in_words_where_a_role_runs_past_the_window():
+    chart = charts.timeline({"statements": [{"id": "s", "said_on": "2025-07-01"}], "roles": [
+        {"id": "before", "start_on": "2010", "end_on": "2012-05"},
+        {"id": "after", "start_on": "2030-01-01", "end_on": ""},
+        {"id": "across", "start_on": "2024", "end_on": ""}]}, "t")
+    texts = sorted(t.get_text() for t in chart.figure.axes[0].texts)
+    assert texts == ["2030-01-01 – still held ▶", "still held ▶", "◀ 2010 – 2012-05", "◀ 2024"]
+    assert "Role before: from 2010 to 2012-05" in chart.description
+
+
 def test_figure_chart_draws_low_high_ranges_per_deal_and_quantity():
     deals = [{"id": "d", "title": "A deal"}]
     figures = [

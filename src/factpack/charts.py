@@ -248,15 +248,25 @@ def _draw_role(ax, y: int, row: _Row, colour: str, lo: date, hi: date) -> str:
         if s and not s.is_day:
             ax.barh(y, _span_width(s), left=_num(s.first), height=0.45, color=colour,
                     alpha=0.28, edgecolor=colour, linewidth=0.6, zorder=2)
-    # Say in words where the bar runs past the chart's edges.
-    if start is None or start.first < lo:
-        ax.annotate("◀ " + (start.text if start else "start unknown"), (_num(lo), y),
-                    xytext=(3, 0), textcoords="offset points", va="center", fontsize=7,
-                    color="white" if start is None or sure_to > lo else colour, zorder=4)
-    if end is None or end.last > hi:
-        ax.annotate((end.text if end else "still held") + " ▶", (_num(hi), y), xytext=(-3, 0),
+    # Say in words where the bar runs past the chart's edges (in white on the bar itself).
+    start_text, end_text = (start.text if start else "start unknown"), (
+        end.text if end else "still held")
+    if end is not None and end.last < lo:  # held only before the chart's window
+        ax.annotate(f"◀ {start_text} – {end_text}", (_num(lo), y), xytext=(3, 0),
+                    textcoords="offset points", va="center", fontsize=7, color=colour)
+    elif start is not None and start.first > hi:  # only after it
+        ax.annotate(f"{start_text} – {end_text} ▶", (_num(hi), y), xytext=(-3, 0),
                     textcoords="offset points", va="center", ha="right", fontsize=7,
-                    color="white", zorder=4)
+                    color=colour)
+    else:
+        if start is None or start.first < lo:
+            ax.annotate("◀ " + start_text, (_num(lo), y), xytext=(3, 0),
+                        textcoords="offset points", va="center", fontsize=7, color="white",
+                        zorder=4)
+        if end is None or end.last > hi:
+            ax.annotate(end_text + " ▶", (_num(hi), y), xytext=(-3, 0),
+                        textcoords="offset points", va="center", ha="right", fontsize=7,
+                        color="white", zorder=4)
     return (f"Role {row.label}: from {start.text if start else 'an unknown date'} "
             f"to {end.text if end else 'now (still held)'}")
 
