@@ -607,9 +607,8 @@ def check_field(res: LoadedResource, raw: pl.DataFrame, f: Field, number: int,
     if c.required:  # an empty primary-key cell is a primary-key error, as in frictionless
         add(col.is_null(), "is required but the cell is empty; fill it in")
     if c.enum is not None:
-        allowed = fieldtypes.parse(f, pl.lit(pl.Series([str(x) for x in c.enum])).explode())
-        allowed_vals = pl.select(allowed.alias("a")).get_column("a")
-        shown = ", ".join(str(x) for x in c.enum)
+        allowed_vals = enum_values(f, c.enum)
+        shown = ", ".join(fieldtypes.json_text(x) for x in c.enum)
         add(v.is_not_null() & ~v.is_in(allowed_vals.implode()),
             "'{}' is not one of the allowed values: {}", col, pl.lit(shown[:300]))
     if c.pattern is not None and f.type in ("string",):
@@ -635,6 +634,18 @@ def check_field(res: LoadedResource, raw: pl.DataFrame, f: Field, number: int,
         out += _duplicates(res, df.filter(v.is_not_null()).select(
             fieldtypes.canonical(f, v).alias(f.name), ROW, LINE), [f.name], "unique-error", number)
     return out
+
+
+def enum_values(f: Field, enum: list) -> pl.Series:
+    """An enum's values typed like the field's cells: text is read as a cell would be,
+    JSON booleans and numbers are taken as they are (as frictionless does)."""
+    texts = [x if isinstance(x, str) else fieldtypes.json_text(x) for x in enum]
+    parsed = pl.DataFrame({"a": texts}, schema={"a": pl.String}).select(
+        fieldtypes.parse(f, pl.col("a"))).to_series()
+    if f.type == "boolean":
+        return pl.Series([x if isinstance(x, bool) else p for x, p in zip(enum, parsed)],
+                         dtype=pl.Boolean)
+    return parsed
 
 
 def _matches(df: pl.DataFrame, name: str, pattern: str) -> pl.Expr:
