@@ -1,7 +1,7 @@
 """The catalog website (issue 7): pages, pictures, links, and a real headless Chromium.
 
-The store fixture is made from the real dataset: version 1.0.0 built by ``factpack
-build`` as it is, and a 1.1.0 built from a copy with one corrected value and one
+The store fixture is made from the real dataset: its current version (V1) built by
+``factpack build`` as it is, and the next minor version (V2) built from a copy with one corrected value and one
 added row, laid out per the store contract (catalog.json, zips, diff report) the way
 ``factpack publish`` writes it. The browser tests drive Debian's Chromium through
 Playwright against the store served on 127.0.0.1, and also open it from file://.
@@ -9,6 +9,7 @@ Playwright against the store served on 127.0.0.1, and also open it from file://.
 
 from __future__ import annotations
 
+import csv
 import functools
 import hashlib
 import io
@@ -30,6 +31,7 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markupsafe import escape
 
 from factpack import charts, site
 from factpack.build import build_dataset
@@ -38,6 +40,9 @@ from factpack.errors import FactpackError
 
 REPO = Path(__file__).resolve().parents[1]
 NAME = "ukraine-us-drone-deal"
+V1 = yaml.safe_load((REPO / "datasets" / NAME / "dataset.yaml").read_text("utf-8"))["version"]
+V2 = "{}.{}.0".format(V1.split(".")[0], int(V1.split(".")[1]) + 1)  # the next minor version
+ALIAS = "V. Zelensky (test alias)"  # a row only the test's V2 has
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = REPO / "build" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -51,23 +56,31 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _next_version(root: Path) -> None:
-    """Turn the copied dataset into 1.1.0: one corrected note (patch) and one new alias (minor)."""
+def _next_version(root: Path) -> tuple[str, str]:
+    """Turn the copied dataset into V2: one reworded note (patch) and one new alias (minor).
+
+    Returns the note before and after."""
     ds = root / "datasets" / NAME
     meta = ds / "dataset.yaml"
-    meta.write_text(meta.read_text(encoding="utf-8").replace("version: 1.0.0", "version: 1.1.0"),
+    meta.write_text(meta.read_text(encoding="utf-8").replace(f"version: {V1}", f"version: {V2}"),
                     encoding="utf-8")
     names = ds / "data" / "actor_names.csv"
-    names.write_text(names.read_text(encoding="utf-8") + "volodymyr-zelensky,Zelenskiy,en,alias\n",
+    names.write_text(names.read_text(encoding="utf-8") + f"volodymyr-zelensky,{ALIAS},en,alias\n",
                      encoding="utf-8")
     roles = ds / "data" / "roles.csv"
-    text = roles.read_text(encoding="utf-8")
-    assert "Second term." in text
-    roles.write_text(text.replace("Second term.", "His second term."), encoding="utf-8")
+    with roles.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    before = rows[0]["notes"]
+    rows[0]["notes"] = after = (before + " Reworded in the next version.").strip()
+    with roles.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
     log = ds / "CHANGELOG.md"
     head, rest = log.read_text(encoding="utf-8").split("\n", 1)
-    log.write_text(f"{head}\n\n## 1.1.0 — 2026-11-25\n\n- New alias `Zelenskiy`.\n"
-                   f"- Reworded a note on Trump's role.\n{rest}", encoding="utf-8")
+    log.write_text(f"{head}\n\n## {V2} — 2026-11-25\n\n- New alias `{ALIAS}`.\n"
+                   f"- Reworded a note on a role.\n{rest}", encoding="utf-8")
+    return before, after
 
 
 def _release(store: Path, built: Path, released_on: str, diff: dict | None) -> dict:
@@ -90,13 +103,16 @@ def _release(store: Path, built: Path, released_on: str, diff: dict | None) -> d
             "files": files, "changelog": log, "diff": diff_rel}
 
 
+NOTE: list[str] = []  # the reworded note, before and after (set by make_store)
+
+
 def make_store(tmp: Path) -> Path:
     """A two-version store of the real dataset, per the store contract, without the pages."""
     first = build_dataset(REPO / "datasets" / NAME, REPO, tmp / "build-1")
     root = tmp / "repo"
     for part in ("schemas", "seeds", f"datasets/{NAME}"):
         shutil.copytree(REPO / part, root / part)
-    _next_version(root)
+    NOTE.extend(_next_version(root))
     second = build_dataset(root / "datasets" / NAME, root, tmp / "build-2")
     diff = diff_specs(str(first / "datapackage.json"), str(second / "datapackage.json"), REPO)
     store = tmp / "store"
@@ -106,7 +122,7 @@ def make_store(tmp: Path) -> Path:
     descriptor = json.loads((second / "datapackage.json").read_text(encoding="utf-8"))
     catalog = {"catalog_version": 1, "datasets": {NAME: {
         "title": descriptor["title"], "description": descriptor["description"],
-        "latest": "1.1.0", "versions": {"1.0.0": v1, "1.1.0": v2}}}}
+        "latest": V2, "versions": {V1: v1, V2: v2}}}}
     (store / "catalog.json").write_text(json.dumps(catalog, indent=2), encoding="utf-8")
     return store
 
@@ -174,15 +190,15 @@ class Page(HTMLParser):
             self._script = None
 
 
-def version_html(store: Path, version: str = "1.1.0") -> str:
+def version_html(store: Path, version: str = V2) -> str:
     return (store / NAME / f"{version}.html").read_text(encoding="utf-8")
 
 
 # --- what render writes ---------------------------------------------------------------------
 
 def test_render_writes_pages_pictures_and_assets_but_not_into_packages(bare_store, store):
-    for rel in ("index.html", f"{NAME}/index.html", f"{NAME}/1.0.0.html", f"{NAME}/1.1.0.html",
-                f"{NAME}/1.1.0.timeline.svg", f"{NAME}/1.1.0.figures.svg",
+    for rel in ("index.html", f"{NAME}/index.html", f"{NAME}/{V1}.html", f"{NAME}/{V2}.html",
+                f"{NAME}/{V2}.timeline.svg", f"{NAME}/{V2}.figures.svg",
                 "assets/site.css", "assets/site.js"):
         assert (store / rel).is_file(), rel
     before, after = tree(bare_store), tree(store)
@@ -246,17 +262,17 @@ def test_headings_alt_text_and_one_h1_per_page(store):
 def test_index_lists_dataset_with_latest_version_licence_release_and_keywords(store):
     html = (store / "index.html").read_text(encoding="utf-8")
     meta = yaml.safe_load((REPO / "datasets" / NAME / "dataset.yaml").read_text("utf-8"))
-    assert f'href="{NAME}/1.1.0.html"' in html
+    assert f'href="{NAME}/{V2}.html"' in html
     assert "Latest version" in html and "2026-11-25" in html and "CC-BY-4.0" in html
     for keyword in meta["keywords"]:
         assert f"<li>{keyword}</li>" in html
     data = json.loads(Page(html).scripts[0])
-    assert data["@type"] == "DataCatalog" and data["dataset"][0]["version"] == "1.1.0"
+    assert data["@type"] == "DataCatalog" and data["dataset"][0]["version"] == V2
 
 
 def test_version_page_has_dictionary_with_every_column_and_foreign_key_links(store):
     html = version_html(store)
-    descriptor = json.loads((store / NAME / "1.1.0" / "datapackage.json").read_text("utf-8"))
+    descriptor = json.loads((store / NAME / V2 / "datapackage.json").read_text("utf-8"))
     for res in descriptor["resources"]:
         table = Path(res["path"]).stem
         for f in res["schema"]["fields"]:
@@ -271,21 +287,23 @@ def test_version_page_has_dictionary_with_every_column_and_foreign_key_links(sto
     assert 'id="row-deals-ukraine-us-drone-deal"' in html
 
 
-def test_preview_holds_every_row_of_every_table(store):
-    import polars as pl
+def csv_rows(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
 
+
+def test_preview_holds_every_row_of_every_table(store):
     html = version_html(store)
-    for csv in sorted((store / NAME / "1.1.0" / "data").glob("*.csv")):
-        n = pl.read_csv(csv, infer_schema=False).height
-        body = re.search(rf'<table class="preview-table" id="preview-{csv.stem}".*?<tbody>(.*?)'
+    for path in sorted((store / NAME / V2 / "data").glob("*.csv")):
+        body = re.search(rf'<table class="preview-table" id="preview-{path.stem}".*?<tbody>(.*?)'
                          r"</tbody>", html, re.DOTALL)
-        assert body and body.group(1).count("<tr") == n, csv.stem
+        assert body and body.group(1).count("<tr") == len(csv_rows(path)), path.stem
 
 
 def test_downloads_list_every_file_with_size_and_sha256(store):
     html = version_html(store)
     entry = json.loads((store / "catalog.json").read_text("utf-8"))["datasets"][NAME][
-        "versions"]["1.1.0"]
+        "versions"][V2]
     for f in [entry["zip"], *entry["files"]]:
         rel = Path(f["path"]).relative_to(NAME).as_posix()
         assert f'href="{rel}" download data-sha256="{f["sha256"]}" data-bytes="{f["bytes"]}"' \
@@ -296,19 +314,20 @@ def test_downloads_list_every_file_with_size_and_sha256(store):
 
 def test_changes_show_changelog_and_the_diff_from_the_previous_version(store):
     html = version_html(store)
-    assert "What changed since 1.0.0" in html
-    assert "<del>Second term." in html and "<ins>His second term." in html
-    assert "<strong>added</strong>" in html and "Zelenskiy" in html
-    assert "New alias <code>Zelenskiy</code>" in html  # the changelog, as HTML
-    assert "The first version" in version_html(store, "1.0.0")
-    assert "This is an older version" in version_html(store, "1.0.0")
+    before, after = (escape(x) for x in NOTE)
+    assert f"What changed since {V1}" in html
+    assert f"<del>{before or '(empty)'}</del>" in html and f"<ins>{after}</ins>" in html
+    assert "<strong>added</strong>" in html and escape(ALIAS) in html
+    assert f"New alias <code>{escape(ALIAS)}</code>" in html  # the changelog, as HTML
+    assert "This is an older version" in version_html(store, V1)
+    assert "The first version" in version_html(store, V1)
 
 
 def test_citation_and_bibtex_from_the_package_without_a_citation_file(store):
     html = version_html(store)
     assert "factpack contributors (2026). Ukraine-US drone deal, July-August 2025 " \
-           "(Version 1.1.0) [Data set]." in html
-    assert "@misc{ukraine_us_drone_deal_1_1_0," in html
+           f"(Version {V2}) [Data set]." in html
+    assert "@misc{ukraine_us_drone_deal_" + V2.replace(".", "_") + "," in html
     assert "author  = {{factpack contributors}}" in html
 
 
@@ -336,12 +355,12 @@ def test_json_ld_describes_the_dataset_for_search_engines(store):
     page = Page(version_html(store))
     (data,) = [json.loads(s) for s in page.scripts]
     assert data["@context"] == "https://schema.org" and data["@type"] == "Dataset"
-    assert data["version"] == "1.1.0" and data["license"] == [
+    assert data["version"] == V2 and data["license"] == [
         "https://creativecommons.org/licenses/by/4.0/"]
     assert len(data["description"]) >= 50
     formats = {d["encodingFormat"] for d in data["distribution"]}
     assert {"text/csv", "application/vnd.apache.parquet", "application/zip"} <= formats
-    assert data["temporalCoverage"].startswith("2020-03-04/")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d/\d{4}-\d\d-\d\d", data["temporalCoverage"])
 
 
 def test_pages_load_nothing_from_elsewhere(store):
@@ -369,14 +388,15 @@ def test_long_tables_show_their_first_rows_and_links_only_to_rows_shown(bare_sto
     monkeypatch.setattr(site, "PREVIEW_LIMIT", 3)
     site.render(out, citation_file=None)
     html = version_html(out)
-    assert "Showing the first 3 of 40 rows" in html  # actor_names
+    n = len((out / NAME / V2 / "data" / "actor_names.csv").read_text("utf-8").splitlines()) - 1
+    assert f"Showing the first 3 of {n} rows" in html
     check_links(out)  # no link to a row that is not on the page
 
 
 def test_metadata_is_text_never_markup_or_script(bare_store, tmp_path):
     out = tmp_path / "store"
     shutil.copytree(bare_store, out)
-    path = out / NAME / "1.1.0" / "datapackage.json"
+    path = out / NAME / V2 / "datapackage.json"
     descriptor = json.loads(path.read_text(encoding="utf-8"))
     descriptor["description"] = "Plain *emphasis* <script>alert(1)</script>"
     descriptor["sources"] = [{"title": "Bad", "path": "javascript:alert(1)"}]
@@ -421,7 +441,7 @@ def test_render_refuses_a_catalog_path_that_leaves_the_store(bare_store, tmp_pat
     out = tmp_path / "store"
     shutil.copytree(bare_store, out)
     catalog = json.loads((out / "catalog.json").read_text(encoding="utf-8"))
-    catalog["datasets"][NAME]["versions"]["1.1.0"]["diff"] = "../../secret.json"
+    catalog["datasets"][NAME]["versions"][V2]["diff"] = "../../secret.json"
     (out / "catalog.json").write_text(json.dumps(catalog), encoding="utf-8")
     with pytest.raises(FactpackError, match="leaves the store"):
         site.render(out, citation_file=None)
@@ -673,7 +693,7 @@ def test_browser_download_matches_its_listed_sha256(browser, served):
     context = browser.new_context(accept_downloads=True)
     page = context.new_page()
     watch = Watch(page, served)
-    page.goto(served + f"{NAME}/1.1.0.html")
+    page.goto(served + f"{NAME}/{V2}.html")
     for selector in ('a[href$=".zip"][data-sha256]', 'a[href$="figures.csv"][data-sha256]'):
         link = page.locator(selector).first
         listed = link.get_attribute("data-sha256")
@@ -689,7 +709,7 @@ def test_browser_download_matches_its_listed_sha256(browser, served):
 def test_browser_table_search_filters_rows_and_headers_sort(browser, served):
     page = browser.new_page()
     watch = Watch(page, served)
-    page.goto(served + f"{NAME}/1.1.0.html")
+    page.goto(served + f"{NAME}/{V2}.html")
     rows = page.locator("#preview-statements tbody tr")
     total = rows.count()
     assert total > 5
@@ -731,7 +751,7 @@ def test_browser_table_search_filters_rows_and_headers_sort(browser, served):
 def test_browser_without_javascript_shows_every_row(browser, served):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.goto(served + f"{NAME}/1.1.0.html")
+    page.goto(served + f"{NAME}/{V2}.html")
     assert page.locator("#preview-statements tbody tr:visible").count() == page.locator(
         "#preview-statements tbody tr").count() > 5
     assert not page.locator(".table-tools").first.is_visible()  # no search box that does nothing
@@ -741,7 +761,7 @@ def test_browser_without_javascript_shows_every_row(browser, served):
 def test_browser_pages_work_from_file_urls(browser, store):
     page = browser.new_page()
     watch = Watch(page, store.resolve().as_uri() + "/")
-    for rel in ("index.html", f"{NAME}/index.html", f"{NAME}/1.1.0.html"):
+    for rel in ("index.html", f"{NAME}/index.html", f"{NAME}/{V2}.html"):
         page.goto((store / rel).resolve().as_uri())
         # The stylesheet applied, the script ran, and pictures decoded.
         assert page.evaluate("getComputedStyle(document.querySelector('.site-header'))"
@@ -760,7 +780,7 @@ def test_browser_screenshots_and_phone_layout(browser, served):
     watch = Watch(page, served)
     page.goto(served + "index.html")
     page.screenshot(path=SCREENSHOTS / "index.png", full_page=True)
-    page.goto(served + f"{NAME}/1.1.0.html")
+    page.goto(served + f"{NAME}/{V2}.html")
     # Running text in a preview keeps a readable width instead of a column of broken words.
     assert page.eval_on_selector("#preview-statements .long",
                                  "e => e.getBoundingClientRect().width") >= 250
@@ -769,7 +789,7 @@ def test_browser_screenshots_and_phone_layout(browser, served):
     phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2,
                              is_mobile=True, has_touch=True)
     watch_phone = Watch(phone, served)
-    for rel, shot in (("index.html", "index-phone.png"), (f"{NAME}/1.1.0.html",
+    for rel, shot in (("index.html", "index-phone.png"), (f"{NAME}/{V2}.html",
                                                           "dataset-phone.png")):
         phone.goto(served + rel)
         # Wide tables scroll inside their own box; the page itself never scrolls sideways.
@@ -843,18 +863,17 @@ def run(args: list[str], cwd: Path, **kw) -> str:
 
 
 def test_load_snippets_run_as_shown_against_the_served_store(browser, served, store, tmp_path):
-    import polars as pl
 
-    snippets = snippets_on_page(browser, served + f"{NAME}/1.1.0.html")
+    snippets = snippets_on_page(browser, served + f"{NAME}/{V2}.html")
     assert all(served in code for title, code in snippets.items() if title != "SQLite")
-    n = pl.read_csv(store / NAME / "1.1.0" / "data" / "figures.csv").height
+    n = len(csv_rows(store / NAME / V2 / "data" / "figures.csv"))
     count = "\nv = globals().get('rows', globals().get('figures'))\nprint(len(v))\n"
     for title in ("Python: pandas", "Python: polars", "Python: frictionless"):
         assert run([sys.executable, "-c", snippets[title] + count], tmp_path).split()[-1] \
             == str(n), title
     r = run(["Rscript", "-e", snippets["R"] + "\ncat(nrow(figures))"], tmp_path)
     assert r.split()[-1] == str(n)
-    tables = run(["bash", "-euc", snippets["SQLite"]], store / NAME / "1.1.0")
+    tables = run(["bash", "-euc", snippets["SQLite"]], store / NAME / V2)
     assert "figures" in tables
 
 
@@ -865,15 +884,15 @@ def cli_env(tmp: Path) -> dict[str, str]:
 
 def test_command_line_snippet_fetches_the_version_from_the_served_store(browser, served,
                                                                         tmp_path):
-    fetch = snippets_on_page(browser, served + f"{NAME}/1.1.0.html")["Command line"]
+    fetch = snippets_on_page(browser, served + f"{NAME}/{V2}.html")["Command line"]
     fetch = fetch.splitlines()[0]
-    assert fetch.startswith(f"factpack fetch {NAME}@1.1.0 --store {served} ")
+    assert fetch.startswith(f"factpack fetch {NAME}@{V2} --store {served} ")
     run(["bash", "-euc", fetch], tmp_path, env=cli_env(tmp_path))
-    assert (tmp_path / f"{NAME}-1.1.0" / "datapackage.json").is_file()
+    assert (tmp_path / f"{NAME}-{V2}" / "datapackage.json").is_file()
 
 
 def test_command_line_snippet_validates_the_fetched_copy(browser, served, tmp_path):
-    snippet = snippets_on_page(browser, served + f"{NAME}/1.1.0.html")["Command line"]
+    snippet = snippets_on_page(browser, served + f"{NAME}/{V2}.html")["Command line"]
     out = run(["bash", "-euc", snippet], tmp_path, env=cli_env(tmp_path))
     assert "valid" in out.lower()
 
@@ -890,4 +909,4 @@ def test_duckdb_snippet_reads_the_parquet_file(store):
             f"'{NAME}/", f"'{store.as_posix()}/{NAME}/")).fetchall()
     finally:
         con.close()
-    assert len(rows) == 5
+    assert len(rows) == len(csv_rows(store / NAME / V2 / "data" / "figures.csv"))
