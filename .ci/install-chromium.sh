@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Install Debian's Chromium for the site's browser tests (tests/test_site.py).
-# Playwright drives it through executable_path=/usr/bin/chromium; never run
-# `playwright install`, which downloads its own browser.
+# System packages for the website tests (tests/test_site.py): Debian's Chromium, which
+# Playwright drives through executable_path=/usr/bin/chromium (never `playwright install`,
+# which downloads its own browser), and the sqlite3 shell the page's SQLite snippet uses.
 set -euo pipefail
-if command -v chromium >/dev/null 2>&1; then
+if command -v chromium >/dev/null 2>&1 && command -v sqlite3 >/dev/null 2>&1; then
     exit 0
 fi
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 $SUDO apt-get update -q
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends \
+    chromium fonts-dejavu-core sqlite3
