@@ -268,7 +268,8 @@ def test_descriptor_path_refused(run, tmp_path: Path, path: str, words: str) -> 
     (descriptor.parent / "linked.csv").symlink_to(tmp_path / CSV_PATH)
     code, report, _ = run(tmp_path, str(descriptor))
     e = only(report, "source-error")[0]
-    assert (code, e["path"], e["line"]) == (1, "datapackage.json", 6)  # the "path" line
+    # named from the repository root, on the line of the resource's "path"
+    assert (code, e["path"], e["line"]) == (1, "pkg/datapackage.json", 6)
     assert words in e["message"] and path in e["message"]
 
 

@@ -64,6 +64,11 @@ class LoadedPackage:
     resources: list[LoadedResource] = field(default_factory=list)
     errors: list[ErrorRecord] = field(default_factory=list)
     schemas: dict[str, dict[str, Any]] = field(default_factory=dict)
+    shown: Path | None = None  # paths in messages are relative to this (default: root)
+
+    def show(self, path: Path) -> str:
+        """How a file is named in error records: relative to the repository if inside it."""
+        return rel(path, self.shown or self.root)
 
 
 def repo_root(start: Path | None = None) -> Path:
@@ -90,25 +95,27 @@ def load_target(target: str | Path, root: Path) -> LoadedPackage:
             return load_dataset(p, root)
         for name in ("datapackage.json", "datapackage.yaml", "datapackage.yml"):
             if (p / name).is_file():
-                return load_package(p / name)
+                return load_package(p / name, root)
         raise FactpackError(f"{target}: no dataset.yaml or datapackage.json in this folder")
     if p.is_file() and p.suffix.lower() in (".csv", ".tsv"):
-        return load_bare_table(p)
+        return load_bare_table(p, root)
     if p.is_file():
-        return load_package(p)
+        return load_package(p, root)
     raise FactpackError(f"{target}: no such dataset, folder or descriptor")
 
 
-def load_bare_table(path: Path) -> LoadedPackage:
+def load_bare_table(path: Path, repo: Path | None = None) -> LoadedPackage:
     """A CSV/TSV file with no descriptor: its structure is checked (encoding, labels, ragged
     and blank rows) with one text field per header label, since there is no schema to type it.
     frictionless-py would infer types from a sample instead; for typed checks, describe the
     file in a datapackage.json."""
     path = path.resolve()
     dialect = Dialect(delimiter="\t") if path.suffix.lower() == ".tsv" else Dialect()
+    shown = (repo.resolve() if repo is not None and path.is_relative_to(repo.resolve())
+             else path.parent)
     pkg = LoadedPackage(name=path.stem, kind="package", root=path.parent,
-                        descriptor_path=path.name)
-    pkg.resources.append(LoadedResource(name=path.stem, path=path, relpath=path.name,
+                        descriptor_path=rel(path, shown), shown=shown)
+    pkg.resources.append(LoadedResource(name=path.stem, path=path, relpath=pkg.show(path),
                                         schema=Schema(), dialect=dialect, schema_inferred=True))
     return pkg
 
@@ -284,12 +291,18 @@ def _load_schema_file(pkg: LoadedPackage, path: Path, resource: str, root: Path,
     return schema if not errs else None
 
 
-def load_package(path: Path) -> LoadedPackage:
-    """Any Data Package descriptor (v1 or v2); paths may not leave its folder."""
+def load_package(path: Path, repo: Path | None = None) -> LoadedPackage:
+    """Any Data Package descriptor (v1 or v2); paths may not leave its folder.
+
+    Files are named relative to ``repo`` when the descriptor is inside it (so GitHub
+    annotations point at the right file), else relative to the descriptor's folder.
+    """
     path = path.resolve()
     base = path.parent
-    relpkg = path.name
-    pkg = LoadedPackage(name=path.stem, kind="package", root=base, descriptor_path=relpkg)
+    shown = repo.resolve() if repo is not None and base.is_relative_to(repo.resolve()) else base
+    relpkg = rel(path, shown)
+    pkg = LoadedPackage(name=path.stem, kind="package", root=base, descriptor_path=relpkg,
+                        shown=shown)
     try:
         data, lines = read_descriptor(path)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -458,7 +471,7 @@ def _load_resource(pkg: LoadedPackage, res: Resource, i: int, base: Path,
         return None
     if fmt == "tsv" and res.dialect is None:
         dialect.delimiter = "\t"
-    return LoadedResource(name=name, path=file, relpath=rel(file, base), schema=schema,
+    return LoadedResource(name=name, path=file, relpath=pkg.show(file), schema=schema,
                           dialect=dialect, encoding=(res.encoding or "utf-8").lower(),
                           descriptor=res.model_dump(by_alias=True, exclude_none=True),
                           schema_inferred=res.schema_ is None,
@@ -477,7 +490,7 @@ def _resource_part(pkg: LoadedPackage, value: Any, model: type[BaseModel], code:
             pkg.errors.append(ErrorRecord(code=code, resource=name, path=relpath,
                                           line=lines.get(prefix), message=f"{key}: {err}"))
             return None
-        relpath, prefix = rel(file, base), ()
+        relpath, prefix = pkg.show(file), ()
         try:
             value, lines = read_descriptor(file)
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
