@@ -14,15 +14,17 @@ help: ## list the targets
 	$(UV) sync --frozen --quiet
 	@touch $@
 
-build: .venv/.synced ## create .venv from the lock file if missing, validate and build every dataset
+build: .venv/.synced ## create .venv if missing, validate and build every dataset, publish build/site/
 	$(PY) -m factpack validate --release
 	$(PY) -m factpack build
+	$(PY) -m factpack publish
 
 validate: .venv/.synced ## validate every dataset
 	$(PY) -m factpack validate
 
-test: .venv/.synced ## run the test suite
+test: .venv/.synced ## run the test suite, then check every release rebuilds to its ledger bytes
 	$(PY) -m pytest -q
+	$(PY) -m factpack publish --check
 
 bench: .venv/.synced ## benchmark factpack against frictionless-py (not part of test; minutes)
 	$(PY) bench/run.py
