@@ -221,8 +221,9 @@ def _table_resources(descriptor: dict[str, Any]) -> dict[str, tuple[dict, dict |
         fmt = (res.get("format") or p.suffix.lstrip(".")).lower()
         if fmt in ("csv", "parquet"):
             found.setdefault(p.stem, {})[fmt] = res
-    return {t: (kinds.get("parquet") or kinds["csv"], kinds.get("parquet"))
-            if "parquet" in kinds else (kinds["csv"], None) for t, kinds in found.items()}
+    # The CSV resource's schema is the table's (the Parquet twin's points at twins).
+    return {t: (kinds.get("csv") or kinds["parquet"], kinds.get("parquet"))
+            for t, kinds in found.items()}
 
 
 def read_package(folder: Path) -> Package:

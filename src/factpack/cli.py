@@ -6,7 +6,6 @@ Errors are messages, never tracebacks (set FACTPACK_DEBUG=1 to see one).
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from enum import Enum
@@ -15,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from . import build, diff, fetch, publish
 from . import report as output
 from .descriptors import dataset_dirs, repo_root
 from .errors import FactpackError
@@ -62,16 +62,11 @@ def validate(
     raise typer.Exit(0 if all(r.valid for r in reports) else 1)
 
 
-# Commands that live in their own modules, each exposing a typer-annotated ``cli`` function.
-for _name in ("build", "diff", "publish", "fetch"):
-    try:
-        _mod = importlib.import_module(f".{_name}", __package__)
-    except ModuleNotFoundError as _exc:
-        if _exc.name != f"{__package__}.{_name}":
-            raise
-        continue
-    if hasattr(_mod, "cli"):
-        app.command(_name)(_mod.cli)
+# Commands that live in their own modules, each a typer-annotated ``cli`` function.
+app.command("build")(build.cli)
+app.command("diff")(diff.cli)
+app.command("publish")(publish.cli)
+app.command("fetch")(fetch.cli)
 
 
 def main() -> None:
@@ -80,6 +75,10 @@ def main() -> None:
         code = app(standalone_mode=False)  # returns the exit code rather than raising
     except typer.Exit as exc:
         code = exc.exit_code
+    except build.BuildInvalid as exc:  # invalid data (exit 1): show what is wrong, not only that
+        output.write_text([exc.report], 1000)
+        err.print(f"[red]factpack:[/red] {exc}")
+        sys.exit(1)
     except (FactpackError, OSError) as exc:
         err.print(f"[red]factpack:[/red] {exc}")
         sys.exit(2)

@@ -85,7 +85,7 @@ def verify(path: Path, counts: dict[str, int]) -> list[str]:
     if not path.is_file():
         return ["the database is missing"]
     problems = []
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    con = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)  # quoted: # ? %
     try:
         if (ok := con.execute("PRAGMA integrity_check").fetchone()[0]) != "ok":
             problems.append(f"integrity check: {ok}")
