@@ -15,7 +15,10 @@ import codecs
 import csv
 import hashlib
 import io
+import queue
 import re
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dcfield
 
@@ -35,9 +38,13 @@ ERROR_COLUMNS = {
 }
 MAX_CELL_BYTES = 1_000_000  # a cell larger than this is an error (protects memory and readers)
 ROW, LINE = "_row", "_line"
-# What a reader hands to the checks: data records (c0…, _row, _line), header labels,
-# the header's row number, ragged records (row, cells) and the header's width.
-Cells = tuple[pl.DataFrame, "list[str] | None", int, "list[tuple[int, list[str]]]", int]
+CHUNK_BYTES = 1 << 23  # text checked at a time (arrow bytes): memory grows with this, not the file
+READ_BLOCK = 1 << 20  # pyarrow's block: a record must fit in one (else read again with larger)
+# What a reader hands to the checks: the data records in chunks, each chunk's frame
+# (c0…, _row, _line) with its ragged records (row, cells), then the header labels,
+# the header's row number and the header's width.
+Chunks = Iterable[tuple[pl.DataFrame, "list[tuple[int, list[str]]]"]]
+Cells = tuple[Chunks, "list[str] | None", int, int]
 
 
 @dataclass
@@ -222,39 +229,76 @@ def _parse_text(text: str, res: LoadedResource) -> list[str]:
     return [c for r in rows for c in r] if rows else []
 
 
-def read_cells(res: LoadedResource, width: int) -> tuple[pl.DataFrame, list[tuple[int, list[str]]]]:
-    """All records as text columns c0…c{width-1} with frictionless row numbers and lines.
+class BlockTooSmall(Exception):
+    """A record is longer than the reader's block: read again with larger blocks."""
 
-    Returns the frame and the ragged records (row number, cells) the reader set aside.
+
+def read_chunks(res: LoadedResource, width: int, block_size: int = READ_BLOCK,
+                ) -> Iterator[tuple[pl.DataFrame, list[tuple[int, list[str]]]]]:
+    """The records in chunks of about :data:`CHUNK_BYTES`, as text columns c0…c{width-1}
+    with frictionless row numbers and lines: a streaming read, so memory does not grow
+    with the file.
+
+    Yields each chunk's frame and the ragged records (row number, cells) the reader set
+    aside there; those are also in the frame, cut or padded to ``width`` cells. pyarrow
+    parses ``block_size`` bytes at a time (and reads up to 32 blocks ahead) in a
+    background thread, so parsing overlaps the checks of the chunk before.
     """
     names = [f"c{i}" for i in range(width)]
-    ragged: list[tuple[int | None, str]] = []
+    ragged: list[tuple[int, str]] = []  # in file order: the reader is single-threaded
 
     def keep(bad: pacsv.InvalidRow) -> str:
         ragged.append((bad.number, bad.text))
         return "skip"
 
-    def read(threads: bool) -> pa.Table:
-        ragged.clear()
-        d = res.dialect
-        return pacsv.read_csv(
-            res.path,
-            read_options=pacsv.ReadOptions(column_names=names, use_threads=threads,
-                                           encoding=res.encoding, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(
-                delimiter=d.delimiter, quote_char=d.quoteChar or False,
-                double_quote=d.doubleQuote, escape_char=d.escapeChar or False,
-                newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=keep),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.large_string() for n in names},
-                strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
+    d = res.dialect
+    reader = pacsv.open_csv(
+        res.path,
+        # single-threaded: only then does the reader number the ragged records
+        read_options=pacsv.ReadOptions(column_names=names, use_threads=False,
+                                       encoding=res.encoding, block_size=block_size),
+        parse_options=pacsv.ParseOptions(
+            delimiter=d.delimiter, quote_char=d.quoteChar or False,
+            double_quote=d.doubleQuote, escape_char=d.escapeChar or False,
+            newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=keep),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names},
+            strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+    parsed, emitted, nl_before, chunks = 0, 0, 0, 0
+    try:
+        for batches in _prefetch(_batched(reader, CHUNK_BYTES)):
+            frame = pl.from_arrow(pa.Table.from_batches(batches, schema=reader.schema))
+            assert isinstance(frame, pl.DataFrame)
+            # Row numbers: ragged records (numbers known) interleave with the parsed ones.
+            inserted_before = np.array([n - j for j, (n, _) in enumerate(ragged)], dtype=np.int64)
+            idx = np.arange(parsed + 1, parsed + frame.height + 1, dtype=np.int64)
+            rows = idx + np.searchsorted(inserted_before, idx, side="right")
+            parsed += frame.height
+            last = int(rows[-1]) if len(rows) else 0
+            mine = [r for r in ragged[emitted:] if r[0] < last]
+            if not frame.height and not mine:
+                continue
+            emitted += len(mine)
+            chunks += 1
+            frame, bad, nl_before = _finish_chunk(
+                res, frame.with_columns(pl.Series(ROW, rows)), mine, names, nl_before,
+                _newline_columns(batches))
+            yield frame, bad
+    except pa.ArrowInvalid as exc:
+        if "straddl" in str(exc) and block_size < 1 << 30:
+            raise BlockTooSmall(str(exc)) from exc
+        raise
+    if ragged[emitted:] or not chunks:  # ragged records after the last parsed one
+        empty = pl.DataFrame(schema={**{n: pl.String for n in names}, ROW: pl.Int64})
+        frame, bad, nl_before = _finish_chunk(res, empty, ragged[emitted:], names, nl_before)
+        yield frame, bad
 
-    table = read(threads=True)
-    if ragged:  # only the single-threaded reader knows the row numbers of ragged records
-        table = read(threads=False)
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
+
+def _finish_chunk(res: LoadedResource, frame: pl.DataFrame, ragged: list[tuple[int, str]],
+                  names: list[str], nl_before: int, nl_columns: list[int] | None = None,
+                  ) -> tuple[pl.DataFrame, list[tuple[int, list[str]]], int]:
+    """One chunk: text columns, its ragged records put in place, physical lines."""
     frame = frame.with_columns(pl.col(names).cast(pl.String))
     if res.dialect.skipInitialSpace:
         # pyarrow has no skipInitialSpace: strip the spaces, then the quotes they hid
@@ -265,36 +309,91 @@ def read_cells(res: LoadedResource, width: int) -> tuple[pl.DataFrame, list[tupl
             pl.when(quoted).then(stripped.str.slice(1, stripped.str.len_chars() - 2)
                                  .str.replace_all(q + q, q, literal=True))
             .otherwise(stripped).name.keep())
-
-    # Row numbers: ragged records (numbers known) interleave with the parsed ones.
     bad_rows = sorted((n, _parse_text(t, res), t.count("\n")) for n, t in ragged)
-    inserted_before = np.array([n - j for j, (n, _, _) in enumerate(bad_rows)], dtype=np.int64)
-    idx = np.arange(1, frame.height + 1, dtype=np.int64)
-    rows = idx + np.searchsorted(inserted_before, idx, side="right")
-    frame = frame.with_columns(pl.Series(ROW, rows))
     if bad_rows:
         extra = pl.DataFrame(
             {**{n: [(cells[i] if i < len(cells) else None) for _, cells, _ in bad_rows]
                 for i, n in enumerate(names)},
              ROW: [n for n, _, _ in bad_rows]},
             schema={**{n: pl.String for n in names}, ROW: pl.Int64})
-        frame = pl.concat([frame, extra]).sort(ROW)
+        frame = frame.merge_sorted(extra, key=ROW)  # both in row order
     # Physical lines: a record starts after every newline held inside earlier records.
-    inner = pl.sum_horizontal([pl.col(n).str.count_matches("\n").fill_null(0) for n in names])
+    counted = names if nl_columns is None else [names[i] for i in nl_columns]
+    inner = pl.sum_horizontal([pl.col(n).str.count_matches("\n", literal=True).fill_null(0)
+                               for n in counted] or [pl.lit(0, pl.Int64)])
     bad_nl = {n: k for n, _, k in bad_rows}
+    if bad_nl:
+        inner = pl.when(pl.col(ROW).is_in(list(bad_nl))).then(
+            pl.col(ROW).replace_strict(bad_nl, default=0, return_dtype=pl.Int64)).otherwise(inner)
+    frame = frame.with_columns(inner.cast(pl.Int64).alias("_nl"))
     frame = frame.with_columns(
-        pl.when(pl.col(ROW).is_in(list(bad_nl))).then(
-            pl.col(ROW).replace_strict(bad_nl, default=0, return_dtype=pl.Int64)
-        ).otherwise(inner).alias("_nl"))
-    frame = frame.with_columns(
-        (pl.col(ROW) + pl.col("_nl").cum_sum() - pl.col("_nl")).alias(LINE)).drop("_nl")
-    return frame, [(n, cells) for n, cells, _ in bad_rows]
+        (pl.col(ROW) + nl_before + pl.col("_nl").cum_sum() - pl.col("_nl")).alias(LINE))
+    nl_after = nl_before + int(frame.get_column("_nl").sum() or 0)
+    return frame.drop("_nl"), [(n, cells) for n, cells, _ in bad_rows], nl_after
+
+
+def _newline_columns(batches: list[pa.RecordBatch]) -> list[int]:
+    """Columns whose text may hold a newline (a byte scan of the arrow buffers, cheap)."""
+    out = []
+    for i in range(batches[0].num_columns if batches else 0):
+        for b in batches:
+            data = b.column(i).buffers()[2]
+            if data is not None and data.size and (np.frombuffer(data, np.uint8) == 10).any():
+                out.append(i)
+                break
+    return out
+
+
+def _batched(reader: pacsv.CSVStreamingReader, size: int) -> Iterator[list[pa.RecordBatch]]:
+    """The reader's record batches, grouped into lists of about ``size`` bytes."""
+    group, total = [], 0
+    for batch in reader:
+        group.append(batch)
+        total += batch.nbytes
+        if total >= size:
+            yield group
+            group, total = [], 0
+    if group:
+        yield group
+
+
+def _prefetch(items: Iterator, depth: int = 1) -> Iterator:
+    """``items``, produced one step ahead in a background thread (pyarrow releases the GIL)."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                q.put(item)
+            q.put(done)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the consumer
+            q.put(exc)
+
+    thread = threading.Thread(target=produce, daemon=True)
+    thread.start()
+    try:
+        while (item := q.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                thread.join(0.01)
 
 
 # ---------------------------------------------------------------- checks
 
 
-def read_csv_cells(res: LoadedResource, result: TableResult, strict: bool) -> Cells | None:
+def read_csv_cells(res: LoadedResource, result: TableResult, strict: bool,
+                   block: int = READ_BLOCK) -> Cells | None:
     """A CSV file's data records as text columns, its header, and its ragged records.
 
     Problems that stop the reading are added to ``result`` (and None is returned).
@@ -318,42 +417,59 @@ def read_csv_cells(res: LoadedResource, result: TableResult, strict: bool) -> Ce
         res.schema = infer_schema(header, sample, res.schema)
     schema = res.schema
     width = len(header) if header is not None else max(len(sample[0]), len(schema.fields))
-    try:
-        frame, ragged = read_cells(res, width)
-    except (pa.ArrowInvalid, UnicodeDecodeError, ValueError) as exc:
-        result.errors.append(single_error(res, "source-error",
-                                          f"{res.relpath}: the CSV cannot be parsed: {exc}"))
-        return None
+    chunks = _data_chunks(res, result, width, hrows, quotes_paired, block)
+    return chunks, header, (max(hrows) if hrows else 0), width
+
+
+def _data_chunks(res: LoadedResource, result: TableResult, width: int, hrows: list[int],
+                 quotes_paired: bool, block: int) -> Chunks:
+    """The data records of :func:`read_chunks`, without header and comment rows; an odd
+    number of quotes makes the last record, if it spans lines, a source-error."""
+    dialect = res.dialect
     names = [f"c{i}" for i in range(width)]
-    last = frame.tail(1)
-    swallowed = not quotes_paired and last.height and last.select(
-        pl.any_horizontal([pl.col(n).str.contains("\n", literal=True) for n in names])).item()
-    if swallowed:
-        # An odd number of quotes and a last record spanning lines: a quote was left open
-        # and the record swallowed the rest of the file. Report where it starts, drop it.
-        last_row, last_line = last.select(ROW, LINE).row(0)
-        result.errors.append(single_error(
-            res, "source-error", f"{res.relpath}:{last_line}: a quote ({dialect.quoteChar}) "
-            "opened in this row is never closed, so the rest of the file was read as one cell; "
-            f"close it, and write a quote inside a quoted cell as {dialect.quoteChar * 2}",
-            row=last_row, line=last_line))
-        frame = frame.filter(pl.col(ROW) != last_row)
-        ragged = [(n, cells) for n, cells in ragged if n != last_row]
+    chunks = read_chunks(res, width, block)
+    for (frame, ragged), is_last in (_mark_last(chunks) if not quotes_paired
+                                     else ((c, False) for c in chunks)):
+        last = frame.tail(1)
+        swallowed = is_last and last.height and last.select(
+            pl.any_horizontal([pl.col(n).str.contains("\n", literal=True) for n in names])).item()
+        if swallowed:
+            # An odd number of quotes and a last record spanning lines: a quote was left open
+            # and the record swallowed the rest of the file. Report where it starts, drop it.
+            last_row, last_line = last.select(ROW, LINE).row(0)
+            result.errors.append(single_error(
+                res, "source-error", f"{res.relpath}:{last_line}: a quote ({dialect.quoteChar}) "
+                "opened in this row is never closed, so the rest of the file was read as one cell; "
+                f"close it, and write a quote inside a quoted cell as {dialect.quoteChar * 2}",
+                row=last_row, line=last_line))
+            frame = frame.filter(pl.col(ROW) != last_row)
+            ragged = [(n, cells) for n, cells in ragged if n != last_row]
 
-    # Rows before the header's last row, and comment rows, are not data.
-    skip = pl.col(ROW) <= (max(hrows) if hrows else 0)
-    if dialect.commentRows:
-        skip = skip | pl.col(ROW).is_in(dialect.commentRows)
-    if dialect.commentChar:
-        skip = skip | pl.col(names[0]).str.starts_with(dialect.commentChar).fill_null(False)
-    skipped = set(frame.filter(skip).get_column(ROW).to_list())
-    frame = frame.filter(~skip)
-    ragged = [(n, cells) for n, cells in ragged if n not in skipped]
-    # the header's line: records before it hold no quoted newlines in practice
-    return frame, header, (max(hrows) if hrows else 0), ragged, width
+        # Rows before the header's last row, and comment rows, are not data.
+        skip = pl.col(ROW) <= (max(hrows) if hrows else 0)
+        if dialect.commentRows:
+            skip = skip | pl.col(ROW).is_in(dialect.commentRows)
+        if dialect.commentChar:
+            skip = skip | pl.col(names[0]).str.starts_with(dialect.commentChar).fill_null(False)
+        skipped = set(frame.filter(skip).get_column(ROW).to_list())
+        frame = frame.filter(~skip)
+        ragged = [(n, cells) for n, cells in ragged if n not in skipped]
+        yield frame, ragged
 
 
-def read_parquet_cells(res: LoadedResource, result: TableResult, strict: bool) -> Cells | None:
+def _mark_last(items: Iterator) -> Iterator[tuple]:
+    """``(item, is_last)`` for each item (one item is held back to know)."""
+    prev, have = None, False
+    for item in items:
+        if have:
+            yield prev, False
+        prev, have = item, True
+    if have:
+        yield prev, True
+
+
+def read_parquet_cells(res: LoadedResource, result: TableResult, strict: bool,
+                       block: int = READ_BLOCK) -> Cells | None:
     """A Parquet file's columns as text in Table Schema lexical form, so the same checks apply.
 
     A column stored with another type than its field's shows as type errors: an integer
@@ -385,12 +501,30 @@ def read_parquet_cells(res: LoadedResource, result: TableResult, strict: bool) -
         text.append(col.cast(pl.String).alias(n))
     frame = frame.select(text).with_columns(
         (pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias(ROW), pl.lit(None, pl.Int64).alias(LINE))
-    return frame, header, 1, [], len(header)
+    return [(frame, [])], header, 1, len(header)
 
 
 
-def check_table(res: LoadedResource, strict: bool = False) -> TableResult:
-    """Every layer-2 check of one resource except foreign keys (see :func:`check_foreign_keys`)."""
+def check_table(res: LoadedResource, strict: bool = False,
+                referenced: set[str] | None = None) -> TableResult:
+    """Every layer-2 check of one resource except foreign keys (see :func:`check_foreign_keys`).
+
+    The file is read and checked in chunks; across chunks only what the checks across
+    rows need is kept: the primary and unique keys, ``unique`` fields, foreign keys and
+    the ``referenced`` fields other tables point to. With ``referenced=None`` (or a
+    dataset table, ``strict``) ``raw`` and ``canon`` hold every field, as the rules and
+    the build need.
+    """
+    block = READ_BLOCK
+    while True:
+        try:
+            return _check_table(res, strict, referenced, block)
+        except BlockTooSmall:
+            block *= 16
+
+
+def _check_table(res: LoadedResource, strict: bool, referenced: set[str] | None,
+                 block: int) -> TableResult:
     result = TableResult(res)
     if res.path.stat().st_size == 0:
         result.errors.append(single_error(res, "source-error", f"{res.relpath}: the file is "
@@ -398,15 +532,72 @@ def check_table(res: LoadedResource, strict: bool = False) -> TableResult:
         return result
     result.errors += check_integrity(res)
     reader = read_parquet_cells if res.format == "parquet" else read_csv_cells
-    got = reader(res, result, strict)
+    got = reader(res, result, strict, block)
     if got is None:
         return result
-    frame, header, header_row, ragged, width = got
-    names = [f"c{i}" for i in range(width)]
+    chunks, header, header_row, width = got
+    labels = []
     if header is not None and res.schema.fieldsMatch != "exact":
-        result.errors.append(match_fields_by_name(res, header, header_row))
+        labels.append(match_fields_by_name(res, header, header_row))
     elif header is not None:
-        result.errors.append(check_labels(res, header, header_row))
+        labels.append(check_labels(res, header, header_row))
+    schema = res.schema
+    fields = schema.fields
+    mapped = min(len(fields), width)
+    keys = _key_fields(schema, referenced) if referenced is not None and not strict else None
+    kept = [f for f in fields[:mapped] if keys is None or f.name in keys]
+    before = list(result.errors)
+    raw_parts, canon_parts, blank_parts = [], [], []
+    try:
+        for frame, ragged in chunks:
+            n = len(result.errors)
+            raw, canon, blank_rows = _check_chunk(res, result, frame, ragged, width, header, kept)
+            # Copy what is kept out of the chunk's text buffers (a string view keeps its
+            # whole buffer alive): memory then grows with the keys and errors only.
+            result.errors[n:] = [f.with_columns(pl.col("value") + "")
+                                 for f in result.errors[n:] if f.height]
+            if keys is None:
+                raw_parts.append(raw)
+            else:
+                canon = canon.with_columns(pl.col(pl.String) + "")
+            canon_parts.append(canon)
+            blank_parts.append(blank_rows)
+    except (pa.ArrowInvalid, UnicodeDecodeError, ValueError) as exc:
+        result.errors = before + [single_error(res, "source-error",
+                                               f"{res.relpath}: the CSV cannot be parsed: {exc}")]
+        return result
+    result.errors += labels
+    if keys is None:
+        result.raw = pl.concat(raw_parts)
+    result.canon = pl.concat(canon_parts)
+    for i, f in enumerate(fields[:mapped]):
+        if f.constraints.unique:
+            values = result.canon.select(f.name, ROW, LINE)
+            if values.get_column(f.name).null_count():
+                values = values.filter(pl.col(f.name).is_not_null())
+            result.errors += _duplicates(res, values, [f.name], "unique-error", i + 1)
+    result.errors += check_keys(res, result.canon, schema, pl.concat(blank_parts))
+    return result
+
+
+def _key_fields(schema: Schema, referenced: set[str]) -> set[str]:
+    """Fields whose values are kept across chunks: keys, unique fields, referenced fields."""
+    out = set(schema.primaryKey) | set(referenced)
+    out |= {k for uk in schema.uniqueKeys for k in uk}
+    out |= {k for fk in schema.foreignKeys for k in fk.fields}
+    out |= {f.name for f in schema.fields if f.constraints.unique}
+    return out
+
+
+def _check_chunk(res: LoadedResource, result: TableResult, frame: pl.DataFrame,
+                 ragged: list[tuple[int, list[str]]], width: int, header: list[str] | None,
+                 kept: list[Field]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Every check of one chunk of rows that needs no other row (errors go to ``result``).
+
+    Returns the chunk's text (missing values as null), the canonical text of the
+    ``kept`` fields, and its blank rows: what the checks across rows need.
+    """
+    names = [f"c{i}" for i in range(width)]
     schema = res.schema
     result.errors.append(check_ragged(res, ragged, width, frame, header))
 
@@ -447,17 +638,15 @@ def check_table(res: LoadedResource, strict: bool = False) -> TableResult:
 
     raw = frame.select([pl.col(names[i]).alias(fields[i].name) for i in range(mapped)]
                        + [ROW, LINE])
-    result.raw = raw
     # Every column is parsed once, in one select (polars runs the columns in parallel).
     parsed = raw.select([fieldtypes.parse(f, pl.col(f.name)).alias(f.name)
                          for f in fields[:mapped]] + [ROW, LINE])
     for i, f in enumerate(fields[:mapped]):
-        result.errors += check_field(res, raw, f, i + 1, parsed.get_column(f.name))
-    result.canon = parsed.select(
-        [fieldtypes.canonical(f, pl.col(f.name)).alias(f.name) for f in fields[:mapped]]
-        + [ROW, LINE])
-    result.errors += check_keys(res, result.canon, schema, blank_rows)
-    return result
+        result.errors += check_field(res, raw, f, i + 1, parsed.get_column(f.name),
+                                    unique=False)
+    canon = parsed.select([fieldtypes.canonical(f, pl.col(f.name)).alias(f.name) for f in kept]
+                          + [ROW, LINE])
+    return raw, canon, blank_rows.select(ROW, LINE)
 
 
 def label_names(labels: list[str]) -> list[str]:
@@ -578,7 +767,7 @@ def _msg(res: LoadedResource, f: Field, text: str, *args: pl.Expr) -> pl.Expr:
 
 
 def check_field(res: LoadedResource, raw: pl.DataFrame, f: Field, number: int,
-                parsed: pl.Series | None = None) -> list[pl.DataFrame]:
+                parsed: pl.Series | None = None, unique: bool = True) -> list[pl.DataFrame]:
     """Type and constraint errors of one field; a cell with a type error is not checked further.
 
     ``parsed`` is the field's typed column (same rows as ``raw``) if already computed.
@@ -630,7 +819,7 @@ def check_field(res: LoadedResource, raw: pl.DataFrame, f: Field, number: int,
         if bound is not None and (f.type in fieldtypes.NUMERIC or f.type in fieldtypes.TEMPORAL):
             add(cmp(fieldtypes.constraint_value(f, bound)).fill_null(False),
                 "'{}' " + words + " {}", col, pl.lit(str(bound)))
-    if c.unique:
+    if c.unique and unique:  # unique=False: the caller checks it across chunks
         out += _duplicates(res, df.filter(v.is_not_null()).select(
             fieldtypes.canonical(f, v).alias(f.name), ROW, LINE), [f.name], "unique-error", number)
     return out

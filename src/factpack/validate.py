@@ -47,8 +47,13 @@ def validate_package(pkg: LoadedPackage, release: bool = False) -> Report:
     strict = pkg.kind == "dataset"
     frames = [records_frame(pkg.errors)]
     results: dict[str, table.TableResult] = {}
+    referenced: dict[str, set[str]] = {}  # fields that foreign keys point to: kept for them
     for res in pkg.resources:
-        result = table.check_table(res, strict=strict)
+        for fk in res.schema.foreignKeys:
+            referenced.setdefault(fk.reference.resource or res.name, set()).update(
+                fk.reference.fields)
+    for res in pkg.resources:
+        result = table.check_table(res, strict=strict, referenced=referenced.get(res.name, set()))
         results[res.name] = result
         frames.append(result.error_frame())
     frames += table.check_foreign_keys(results)
