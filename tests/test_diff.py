@@ -179,6 +179,16 @@ def test_no_primary_key_matches_whole_rows(tmp_path):
     assert t["matched_on"] == "all-columns" and (t["added"], t["removed"]) == (1, 1)
 
 
+def test_removing_a_duplicate_row_is_a_removed_row(tmp_path):
+    rows = ITEMS[:1] * 2
+    a = make_package(tmp_path / "a", {"t": (ITEM_FIELDS, rows, None)})
+    b = make_package(tmp_path / "b", {"t": (ITEM_FIELDS, rows[:1], None)})
+    r = run(a, b)
+    t = r["tables"][0]
+    assert (t["rows_old"], t["rows_new"], t["added"], t["removed"]) == (2, 1, 0, 1)
+    assert not r["identical"] and r["bump"] == "major"
+
+
 def test_limit_lists_few_rows_but_counts_all(tmp_path, monkeypatch):
     monkeypatch.setattr(diff, "ROWS_PER_BUCKET", 7)  # many buckets for 60 rows
     old = [{"id": f"r{i:03}", "label": "x", "amount": i} for i in range(60)]

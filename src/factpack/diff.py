@@ -422,9 +422,13 @@ def _bucket(o_scan: pl.LazyFrame, n_scan: pl.LazyFrame, pk: list[str], values: l
     def part(lf: pl.LazyFrame) -> pl.LazyFrame:
         return lf if buckets == 1 else lf.filter(pl.struct(pk).hash(42) % buckets == k)
 
-    new = part(n_scan).with_columns(pl.lit(True).alias("__in_new"))
-    old = part(o_scan).select(*pk, *values, *old_only, pl.lit(True).alias("__in_old"))
-    joined = new.join(old, on=pk, how="full", coalesce=True, suffix="__old", nulls_equal=True)
+    # Repeats of a key (identical rows of a table without a primary key) are told apart by
+    # their occurrence number, so removing one duplicate is a removed row, not "identical".
+    nth = pl.int_range(pl.len()).over(pk).alias("__nth")
+    new = part(n_scan).with_columns(pl.lit(True).alias("__in_new"), nth)
+    old = part(o_scan).select(*pk, *values, *old_only, pl.lit(True).alias("__in_old"), nth)
+    joined = new.join(old, on=[*pk, "__nth"], how="full", coalesce=True, suffix="__old",
+                      nulls_equal=True)
     both = pl.col("__in_new").is_not_null() & pl.col("__in_old").is_not_null()
     joined = joined.with_columns(
         (both & pl.col(c).ne_missing(pl.col(f"{c}__old"))).alias(f"{c}__flag") for c in values)
