@@ -17,6 +17,7 @@ import hashlib
 import io
 import queue
 import re
+import sys
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -99,8 +100,12 @@ def single_error(res: LoadedResource, code: str, message: str, row: int | None =
 # ---------------------------------------------------------------- reading
 
 
-def check_encoding(res: LoadedResource, strict: bool) -> tuple[pl.DataFrame | None, bool]:
+def check_encoding(res: LoadedResource, strict: bool,
+                   decode: bool = True) -> tuple[pl.DataFrame | None, bool]:
     """The file must decode in its declared encoding; a dataset must be plain UTF-8 with LF.
+
+    ``decode=False`` skips decoding (the CSV reader checks UTF-8 itself, much faster;
+    this is run again to locate the bad byte if the reader fails).
 
     Also returns whether the quote characters pair up (an odd count means a quote
     is left open and the reader took the rest of the file as one cell).
@@ -125,7 +130,8 @@ def check_encoding(res: LoadedResource, strict: bool) -> tuple[pl.DataFrame | No
         crlf_seen = False
         while chunk := fh.read(1 << 22):
             try:
-                decoder.decode(chunk)
+                if decode:
+                    decoder.decode(chunk)
             except UnicodeDecodeError as exc:
                 bad = chunk[: exc.start]
                 where = line + bad.count(b"\n")
@@ -146,6 +152,13 @@ def check_encoding(res: LoadedResource, strict: bool) -> tuple[pl.DataFrame | No
             line += chunk.count(b"\n")
             offset += len(chunk)
     return (crlf if crlf_seen else None), quotes % 2 == 0
+
+
+def _utf8(encoding: str) -> bool:
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
 
 
 def check_integrity(res: LoadedResource) -> list[pl.DataFrame]:
@@ -295,6 +308,11 @@ def read_chunks(res: LoadedResource, width: int, block_size: int = READ_BLOCK,
         yield frame, bad
 
 
+def _quiet_decode_errors(unraisable: object) -> None:
+    if not isinstance(getattr(unraisable, "exc_value", None), UnicodeDecodeError):
+        sys.__unraisablehook__(unraisable)
+
+
 def _finish_chunk(res: LoadedResource, frame: pl.DataFrame, ragged: list[tuple[int, str]],
                   names: list[str], nl_before: int, nl_columns: list[int] | None = None,
                   ) -> tuple[pl.DataFrame, list[tuple[int, list[str]]], int]:
@@ -398,7 +416,7 @@ def read_csv_cells(res: LoadedResource, result: TableResult, strict: bool,
 
     Problems that stop the reading are added to ``result`` (and None is returned).
     """
-    enc, quotes_paired = check_encoding(res, strict)
+    enc, quotes_paired = check_encoding(res, strict, decode=strict or not _utf8(res.encoding))
     if enc is not None:
         result.errors.append(enc)
         if enc["code"][0] == "encoding-error":
@@ -548,6 +566,9 @@ def _check_table(res: LoadedResource, strict: bool, referenced: set[str] | None,
     kept = [f for f in fields[:mapped] if keys is None or f.name in keys]
     before = list(result.errors)
     raw_parts, canon_parts, blank_parts = [], [], []
+    # A ragged record that is not UTF-8 cannot reach the reader's handler (pyarrow would
+    # print that): the reader then fails, and the encoding error is reported below.
+    hook, sys.unraisablehook = sys.unraisablehook, _quiet_decode_errors
     try:
         for frame, ragged in chunks:
             n = len(result.errors)
@@ -563,9 +584,15 @@ def _check_table(res: LoadedResource, strict: bool, referenced: set[str] | None,
             canon_parts.append(canon)
             blank_parts.append(blank_rows)
     except (pa.ArrowInvalid, UnicodeDecodeError, ValueError) as exc:
-        result.errors = before + [single_error(res, "source-error",
-                                               f"{res.relpath}: the CSV cannot be parsed: {exc}")]
+        problem = single_error(res, "source-error", f"{res.relpath}: the CSV cannot be parsed: {exc}")
+        if res.format != "parquet":  # a byte that is not UTF-8? (not decoded before reading)
+            enc = check_encoding(res, strict)[0]
+            if enc is not None and enc["code"][0] == "encoding-error":
+                problem = enc
+        result.errors = before + [problem]
         return result
+    finally:
+        sys.unraisablehook = hook
     result.errors += labels
     if keys is None:
         result.raw = pl.concat(raw_parts)
