@@ -900,6 +900,12 @@ def _short(col: pl.Expr) -> pl.Expr:
 def _duplicates(res: LoadedResource, keys: pl.DataFrame, names: list[str], code: str,
                 number: int | None = None) -> list[pl.DataFrame]:
     """Rows whose key repeats an earlier row (the first occurrence is not an error)."""
+    # Only rows whose key hash repeats can repeat a key (equal keys, equal hashes): the
+    # exact grouping then runs on those few, in little memory even for 10^7 keys.
+    h = pl.col(names[0]).hash(0)
+    for i, n in enumerate(names[1:], start=1):
+        h = h ^ pl.col(n).hash(i)
+    keys = keys.filter(h.is_duplicated())
     first = pl.col(ROW).min().over(names)
     dup = keys.with_columns(first.alias("_first")).filter(pl.col(ROW) != pl.col("_first"))
     if not dup.height:
@@ -926,16 +932,18 @@ def check_keys(res: LoadedResource, canon: pl.DataFrame, schema: Schema,
     pk = [k for k in schema.primaryKey if k in present]
     if pk and len(pk) == len(schema.primaryKey):
         keys = canon.select(pk + [ROW, LINE])
-        if blank is not None and blank.height:
-            keys = pl.concat([keys, blank.select(
-                [pl.lit(None, pl.String).alias(k) for k in pk] + [ROW, LINE])]).sort(ROW)
         empty = pl.all_horizontal([pl.col(k).is_null() for k in pk])
         hit = keys.filter(empty)
+        if hit.height:
+            keys = keys.filter(~empty)
+        if blank is not None and blank.height:
+            hit = pl.concat([hit, blank.select(
+                [pl.lit(None, pl.String).alias(k) for k in pk] + [ROW, LINE])])
         if hit.height:
             out.append(errors_from(hit, res, "primary-key", pl.format(
                 "{}:{}: the primary key ({}) is empty; every row needs one",
                 pl.lit(res.relpath), pl.col(LINE), pl.lit(", ".join(pk))), ", ".join(pk)))
-        out += _duplicates(res, keys.filter(~empty), pk, "primary-key")
+        out += _duplicates(res, keys, pk, "primary-key")
     for uk in schema.uniqueKeys:
         if all(k in present for k in uk):
             keys = canon.select(uk + [ROW, LINE]).drop_nulls(uk)
