@@ -21,8 +21,9 @@ import polars as pl
 
 from .errors import FactpackError
 from .fetch import SPEC, cache_dir, check_package, fetch, install, work_dir
+from .hashing import file_digest
 from .transfer import Store
-from .unpack import MAX_PACKAGE_BYTES, file_digest, read_descriptor, resource_paths, unpack
+from .unpack import MAX_PACKAGE_BYTES, read_descriptor, resource_paths, unpack
 
 if TYPE_CHECKING:
     import duckdb

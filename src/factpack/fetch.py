@@ -24,12 +24,12 @@ import typer
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from .errors import FactpackError
+from .hashing import file_digest
 from .transfer import Store, safe_relpath
 from .unpack import (
     MAX_PACKAGE_BYTES,
     Expected,
     check_resources,
-    file_digest,
     mismatch,
     read_descriptor,
     unpack,

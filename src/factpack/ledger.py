@@ -13,7 +13,6 @@ identical, or be a deliberate, reviewed break (see the README).
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -28,9 +27,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .diff import parse_version
 from .errors import FactpackError
+from .hashing import file_digest
 
 LEDGER = "releases.json"
-CHUNK = 1 << 20
 # What a dataset's build reads from the repository (besides the code): its release commit must
 # hold exactly these, so the release can be rebuilt from history.
 INPUTS = ("datasets/{name}", "schemas", "seeds")
@@ -126,12 +125,8 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def sha256(path: Path) -> FileHash:
-    h, size = hashlib.sha256(), 0
-    with path.open("rb") as f:
-        while chunk := f.read(CHUNK):
-            h.update(chunk)
-            size += len(chunk)
-    return FileHash(sha256=h.hexdigest(), bytes=size)
+    digest, size = file_digest(path)
+    return FileHash(sha256=digest, bytes=size)
 
 
 def package_files(version_dir: Path) -> list[str]:

@@ -9,7 +9,6 @@ a pattern, so they stay text too.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import pyarrow.parquet as pq
 
 from . import fieldtypes
 from .errors import ErrorRecord
+from .hashing import file_digest
 from .models import Field, Schema
 
 # Table Schema type → (polars dtype, Arrow type). Not listed → text.
@@ -133,8 +133,7 @@ def first_difference(a: pl.DataFrame, b: pl.DataFrame) -> tuple[int, str] | None
 
 def file_hash(path: Path) -> str:
     """``sha256:<hex>`` of a file, as Data Package descriptors write it."""
-    with open(path, "rb") as fh:
-        return "sha256:" + hashlib.file_digest(fh, "sha256").hexdigest()
+    return "sha256:" + file_digest(path)[0]
 
 
 def verify_package(folder: Path) -> list[ErrorRecord]:

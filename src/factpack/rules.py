@@ -14,7 +14,6 @@ texts (evidence, quotes, discrepancies) look at rows one by one.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -23,6 +22,7 @@ from pathlib import Path
 import polars as pl
 
 from .errors import ErrorRecord
+from .hashing import file_digest
 
 ROW, LINE = "_row", "_line"
 DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
@@ -501,7 +501,7 @@ def rule_archive_hash(ctx: _Ctx) -> list[ErrorRecord]:
             continue
         if not has_hash:
             continue
-        actual = hashlib.sha256(full.read_bytes()).hexdigest()
+        actual = file_digest(full)[0]
         if given is None:
             out.append(ctx.error(rule, name, r, "archive_sha256",
                                  f"required with archive_path; the file's sha256 is {actual}"))

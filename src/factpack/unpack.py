@@ -32,16 +32,6 @@ class Expected:
     bytes: int
 
 
-def file_digest(path: Path, algorithm: str = "sha256") -> tuple[str, int]:
-    """Hex digest and byte count of a file."""
-    h, n = hashlib.new(algorithm), 0
-    with path.open("rb") as f:
-        while chunk := f.read(CHUNK):
-            h.update(chunk)
-            n += len(chunk)
-    return h.hexdigest(), n
-
-
 def mismatch(what: str, expected: str, actual: str, source: str = "the catalog") -> FactpackError:
     """The one message for a file that is not what was published: name it and both values."""
     return FactpackError(f"{what}: {source} says {expected}, the download has {actual}; "
