@@ -334,20 +334,25 @@ def _finish_chunk(res: LoadedResource, frame: pl.DataFrame, ragged: list[tuple[i
                 for i, n in enumerate(names)},
              ROW: [n for n, _, _ in bad_rows]},
             schema={**{n: pl.String for n in names}, ROW: pl.Int64})
-        frame = frame.merge_sorted(extra, key=ROW)  # both in row order
-    # Physical lines: a record starts after every newline held inside earlier records.
+    # Physical lines: a record starts after every newline held inside earlier records,
+    # parsed (in row order) or ragged (in row order, appended after the parsed ones).
     counted = names if nl_columns is None else [names[i] for i in nl_columns]
-    inner = pl.sum_horizontal([pl.col(n).str.count_matches("\n", literal=True).fill_null(0)
-                               for n in counted] or [pl.lit(0, pl.Int64)])
-    bad_nl = {n: k for n, _, k in bad_rows}
-    if bad_nl:
-        inner = pl.when(pl.col(ROW).is_in(list(bad_nl))).then(
-            pl.col(ROW).replace_strict(bad_nl, default=0, return_dtype=pl.Int64)).otherwise(inner)
-    frame = frame.with_columns(inner.cast(pl.Int64).alias("_nl"))
-    frame = frame.with_columns(
-        (pl.col(ROW) + nl_before + pl.col("_nl").cum_sum() - pl.col("_nl")).alias(LINE))
-    nl_after = nl_before + int(frame.get_column("_nl").sum() or 0)
-    return frame.drop("_nl"), [(n, cells) for n, cells, _ in bad_rows], nl_after
+    rows = frame.get_column(ROW).to_numpy()
+    nl = (frame.select(pl.sum_horizontal(
+        [pl.col(n).str.count_matches("\n", literal=True).fill_null(0) for n in counted]))
+        .to_series().to_numpy().astype(np.int64) if counted else np.zeros(len(rows), np.int64))
+    bad_at = np.array([n for n, _, _ in bad_rows], dtype=np.int64)
+    bad_nl = np.array([k for _, _, k in bad_rows], dtype=np.int64)
+    before = np.cumsum(nl) - nl + np.concatenate([[0], np.cumsum(bad_nl)])[
+        np.searchsorted(bad_at, rows)]
+    bad_before = np.cumsum(bad_nl) - bad_nl + np.concatenate([[0], np.cumsum(nl)])[
+        np.searchsorted(rows, bad_at)]
+    frame = frame.with_columns(pl.Series(LINE, rows + nl_before + before))
+    if bad_rows:
+        frame = pl.concat([frame, extra.with_columns(
+            pl.Series(LINE, bad_at + nl_before + bad_before))])
+    nl_after = nl_before + int(nl.sum()) + int(bad_nl.sum())
+    return frame, [(n, cells) for n, cells, _ in bad_rows], nl_after
 
 
 def _newline_columns(batches: list[pa.RecordBatch]) -> list[int]:
@@ -448,7 +453,7 @@ def _data_chunks(res: LoadedResource, result: TableResult, width: int, hrows: li
     chunks = read_chunks(res, width, block)
     for (frame, ragged), is_last in (_mark_last(chunks) if not quotes_paired
                                      else ((c, False) for c in chunks)):
-        last = frame.tail(1)
+        last = frame.filter(pl.col(ROW) == pl.col(ROW).max())  # ragged records come last
         swallowed = is_last and last.height and last.select(
             pl.any_horizontal([pl.col(n).str.contains("\n", literal=True) for n in names])).item()
         if swallowed:
@@ -594,8 +599,8 @@ def _check_table(res: LoadedResource, strict: bool, referenced: set[str] | None,
     finally:
         sys.unraisablehook = hook
     result.errors += labels
-    if keys is None:
-        result.raw = pl.concat(raw_parts)
+    if keys is None:  # in row order (a chunk's ragged records come after its parsed ones)
+        result.raw = pl.concat(raw_parts).sort(ROW)
     result.canon = pl.concat(canon_parts)
     for i, f in enumerate(fields[:mapped]):
         if f.constraints.unique:
