@@ -34,19 +34,6 @@ from factpack.fetch import fetch, parse_spec
 FAST = {"retries": 2, "backoff": 0.01}
 
 
-@pytest.fixture
-def cache(tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "cache"
-    monkeypatch.setenv("FACTPACK_CACHE", str(path))
-    return path
-
-
-@pytest.fixture
-def store(tmp_path) -> Path:
-    """The synthetic package at 1.0.0 and 1.1.0, in a store written per the contract."""
-    return write_store(tmp_path)
-
-
 @dataclass
 class Published:
     store: Path

@@ -19,23 +19,10 @@ from packstore import (
     sha256,
     typed_rows,
     write_package,
-    write_store,
 )
 
 import factpack
 from factpack.errors import FactpackError
-
-
-@pytest.fixture
-def cache(tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "cache"
-    monkeypatch.setenv("FACTPACK_CACHE", str(path))
-    return path
-
-
-@pytest.fixture
-def store(tmp_path) -> Path:
-    return write_store(tmp_path)
 
 
 @pytest.fixture(scope="module")
