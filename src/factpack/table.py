@@ -910,7 +910,13 @@ def _duplicates(res: LoadedResource, keys: pl.DataFrame, names: list[str], code:
     h = pl.col(names[0]).hash(0)
     for i, n in enumerate(names[1:], start=1):
         h = h ^ pl.col(n).hash(i)
-    keys = keys.filter(h.is_duplicated())
+    hashes = keys.select(h).to_series()
+    # Repeated hashes by sorting a copy (8 bytes a key): is_duplicated's table of groups
+    # costs ~100 bytes a key, too much for 10^7 keys in 2 GiB.
+    ordered = np.sort(hashes.to_numpy())
+    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    del ordered
+    keys = keys.filter(hashes.is_in(pl.Series(repeated, dtype=hashes.dtype).implode()))
     first = pl.col(ROW).min().over(names)
     dup = keys.with_columns(first.alias("_first")).filter(pl.col(ROW) != pl.col("_first"))
     if not dup.height:
