@@ -138,6 +138,20 @@ def read_descriptor(path: Path) -> tuple[Any, dict[tuple, int]]:
     return data, _lines(node)
 
 
+def _read_or_report(pkg: LoadedPackage, path: Path, relpath: str, code: str,
+                    resource: str | None = None) -> tuple[Any, dict[tuple, int]] | None:
+    """:func:`read_descriptor`, or None with the syntax or encoding error recorded (and its line)."""
+    try:
+        return read_descriptor(path)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        pkg.errors.append(ErrorRecord(
+            code=code, resource=resource, path=relpath,
+            line=mark.line + 1 if mark is not None else None,
+            message=f"{relpath}: not valid JSON/YAML: {exc}"))
+        return None
+
+
 def _lines(node: Any, prefix: tuple = ()) -> dict[tuple, int]:
     out: dict[tuple, int] = {}
     if isinstance(node, yaml.MappingNode):
@@ -240,12 +254,9 @@ def load_dataset(folder: Path, root: Path) -> LoadedPackage:
     meta_path = folder / "dataset.yaml"
     relmeta = rel(meta_path, root)
     pkg = LoadedPackage(name=folder.name, kind="dataset", root=root, descriptor_path=relmeta)
-    try:
-        data, lines = read_descriptor(meta_path)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        pkg.errors.append(ErrorRecord(code="package-error", path=relmeta,
-                                      message=f"{relmeta}: not valid YAML: {exc}"))
+    if (parsed := _read_or_report(pkg, meta_path, relmeta, "package-error")) is None:
         return pkg
+    data, lines = parsed
     meta, errs = parse_model(DatasetMeta, data, "package-error", relmeta, lines, strict=True)
     pkg.errors += errs
     if meta is None:
@@ -276,12 +287,9 @@ def load_dataset(folder: Path, root: Path) -> LoadedPackage:
 def _load_schema_file(pkg: LoadedPackage, path: Path, resource: str, root: Path,
                       strict: bool) -> Schema | None:
     relpath = rel(path, root)
-    try:
-        data, lines = read_descriptor(path)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        pkg.errors.append(ErrorRecord(code="schema-error", resource=resource, path=relpath,
-                                      message=f"{relpath}: not valid YAML/JSON: {exc}"))
+    if (parsed := _read_or_report(pkg, path, relpath, "schema-error", resource)) is None:
         return None
+    data, lines = parsed
     schema, errs = parse_model(Schema, data, "schema-error", relpath, lines, strict, resource)
     if schema is not None:  # factpack's schemas are Table Schema v2 (DESIGN.md): no v1 gates
         errs += misplaced_field_properties(data, relpath, lines, (), "v2")
@@ -303,12 +311,9 @@ def load_package(path: Path, repo: Path | None = None) -> LoadedPackage:
     relpkg = rel(path, shown)
     pkg = LoadedPackage(name=path.stem, kind="package", root=base, descriptor_path=relpkg,
                         shown=shown)
-    try:
-        data, lines = read_descriptor(path)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        pkg.errors.append(ErrorRecord(code="package-error", path=relpkg,
-                                      message=f"{relpkg}: not valid JSON/YAML: {exc}"))
+    if (parsed := _read_or_report(pkg, path, relpkg, "package-error")) is None:
         return pkg
+    data, lines = parsed
     if (isinstance(data, dict) and "resources" not in data and "fields" in data
             and "path" not in data and "data" not in data):
         return _load_schema_only(pkg, path, data, lines)
@@ -491,12 +496,9 @@ def _resource_part(pkg: LoadedPackage, value: Any, model: type[BaseModel], code:
                                           line=lines.get(prefix), message=f"{key}: {err}"))
             return None
         relpath, prefix = pkg.show(file), ()
-        try:
-            value, lines = read_descriptor(file)
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            pkg.errors.append(ErrorRecord(code=code, resource=name, path=relpath,
-                                          message=f"{relpath}: not valid JSON/YAML: {exc}"))
+        if (parsed := _read_or_report(pkg, file, relpath, code, name)) is None:
             return None
+        value, lines = parsed
     obj, errs = parse_model(model, value, code, relpath, lines, False, name, prefix)
     pkg.errors += errs
     if obj is not None and key == "schema":
