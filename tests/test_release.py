@@ -434,3 +434,11 @@ def test_publish_check_cli_exit_codes(repo, tmp_path, monkeypatch, capsys):
     assert code == 2 and "not bumped" in err and "Traceback" not in err
     code, _, err = main("--date", "24/11/2026")
     assert code == 2 and "expected YYYY-MM-DD" in err
+
+
+@pytest.mark.parametrize("text", ["2026-13-45", "2026-02-30", "2026-1-4", "20261124"])
+def test_publish_refuses_a_date_that_is_not_a_real_yyyy_mm_dd(text):
+    run = subprocess.run([sys.executable, "-m", "factpack", "publish", "--date", text],
+                         check=False, capture_output=True, text=True,
+                         cwd=Path(__file__).parents[1])
+    assert run.returncode == 2 and "expected a real date as YYYY-MM-DD" in run.stderr

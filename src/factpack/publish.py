@@ -365,6 +365,14 @@ def check(root: Path, names: list[str] | None = None, say: Say = quiet) -> list[
     return problems
 
 
+def _is_date(text: str) -> bool:
+    """A real calendar date written YYYY-MM-DD (2026-13-45 is not)."""
+    try:
+        return len(text) == 10 and date.fromisoformat(text).isoformat() == text
+    except ValueError:
+        return False
+
+
 def cli(
     datasets: Annotated[list[str] | None, typer.Argument(
         help="Dataset names; none = every dataset")] = None,
@@ -390,7 +398,7 @@ def cli(
             typer.echo("release check: every released version rebuilds to its ledger bytes, "
                        "and every change is versioned")
         raise typer.Exit(1 if problems else 0)
-    if released_on is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", released_on):
-        raise FactpackError(f"--date {released_on}: expected YYYY-MM-DD")
+    if released_on is not None and not _is_date(released_on):
+        raise FactpackError(f"--date {released_on}: expected a real date as YYYY-MM-DD")
     for line in publish(root, store_path, datasets, released_on, site, say):
         typer.echo(line)
