@@ -399,6 +399,6 @@ def cli(
                        "and every change is versioned")
         raise typer.Exit(1 if problems else 0)
     if released_on is not None and not _is_date(released_on):
-        raise FactpackError(f"--date {released_on}: expected a real date as YYYY-MM-DD")
+        raise FactpackError(f"--date {released_on}: expected YYYY-MM-DD, a real calendar date")
     for line in publish(root, store_path, datasets, released_on, site, say):
         typer.echo(line)
