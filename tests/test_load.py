@@ -113,6 +113,16 @@ def test_load_refuses_a_modified_local_package(store, cache):
         factpack.load(folder)
 
 
+def test_load_repairs_a_modified_cached_copy_of_a_zip(store, cache):
+    zpath = store / "demo" / "demo-1.0.0.zip"
+    first = factpack.load(zpath)
+    csv = first.path / "data" / "places.csv"
+    csv.write_bytes(csv.read_bytes().replace(b"Kyiv", b"Kiev"))
+    again = factpack.load(zpath)  # the changed copy is dropped and unpacked anew
+    assert again.path == first.path and b"Kiev" not in csv.read_bytes()
+    assert again["places"].equals(first["places"])
+
+
 def test_load_refuses_a_tampered_url_download(store, cache):
     folder = store / "demo" / "1.0.0"
     pq = folder / "data" / "visits.parquet"

@@ -12,6 +12,7 @@ Table Schema; a table published only as CSV is typed from its schema.
 from __future__ import annotations
 
 import hashlib
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -152,11 +153,22 @@ def _from_path(path: Path) -> Path:
     raise FactpackError(f"{path}: expected a package folder, a datapackage.json or a .zip")
 
 
+def _intact(final: Path) -> bool:
+    """A cached package that still matches its hashes; a modified one is removed, to be rebuilt."""
+    if not final.is_dir():
+        return False
+    try:
+        check_package(final, None, None)
+    except FactpackError:
+        shutil.rmtree(final)  # never hand out a changed copy; the caller unpacks it again
+        return False
+    return True
+
+
 def _cache_zip(archive: Path, sha: str) -> Path:
     """Unpack a zip that no catalog describes; its datapackage.json vouches for the tables."""
     final = cache_dir() / "packages" / sha
-    if final.is_dir():
-        check_package(final, None, None)
+    if _intact(final):
         return final
     with work_dir() as work:
         unpacked = work / "package"
@@ -184,8 +196,7 @@ def _from_descriptor_url(store: Store, leaf: str) -> Path:
     """Download a descriptor and every resource file it names, each checked against its hash."""
     raw = store.read(leaf, DESCRIPTOR_LIMIT)
     final = cache_dir() / "descriptors" / hashlib.sha256(raw).hexdigest()
-    if final.is_dir():
-        check_package(final, None, None)
+    if _intact(final):
         return final
     with work_dir() as work:
         folder = work / "package"
