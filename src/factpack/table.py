@@ -670,14 +670,15 @@ def _check_chunk(res: LoadedResource, result: TableResult, frame: pl.DataFrame,
 
     raw = frame.select([pl.col(names[i]).alias(fields[i].name) for i in range(mapped)]
                        + [ROW, LINE])
-    # Every column is parsed once, in one select (polars runs the columns in parallel).
-    parsed = raw.select([fieldtypes.parse(f, pl.col(f.name)).alias(f.name)
-                         for f in fields[:mapped]] + [ROW, LINE])
-    for i, f in enumerate(fields[:mapped]):
-        result.errors += check_field(res, raw, f, i + 1, parsed.get_column(f.name),
-                                    unique=False)
-    canon = parsed.select([fieldtypes.canonical(f, pl.col(f.name)).alias(f.name) for f in kept]
-                          + [ROW, LINE])
+    # Every column is parsed once; the checks then see text and typed value side by side.
+    parsed = fieldtypes.parse_frame(fields[:mapped], raw)
+    typed = [f"_typed{i}" for i in range(mapped)]
+    both = raw.hstack([parsed.get_column(f.name).alias(t) for f, t in zip(fields, typed)])
+    result.errors += run_checks(res, both, [
+        c for i, f in enumerate(fields[:mapped]) for c in field_checks(res, raw, f, i + 1, typed[i])])
+    typed_of = {id(f): t for f, t in zip(fields, typed)}
+    canon = both.select([fieldtypes.canonical(f, pl.col(typed_of[id(f)])).alias(f.name)
+                         for f in kept] + [ROW, LINE])
     return raw, canon, blank_rows.select(ROW, LINE)
 
 
@@ -798,33 +799,33 @@ def _msg(res: LoadedResource, f: Field, text: str, *args: pl.Expr) -> pl.Expr:
                      pl.lit(f.name), *args)
 
 
-def check_field(res: LoadedResource, raw: pl.DataFrame, f: Field, number: int,
-                parsed: pl.Series | None = None, unique: bool = True) -> list[pl.DataFrame]:
-    """Type and constraint errors of one field; a cell with a type error is not checked further.
+@dataclass
+class Check:
+    """One check of one field: the rows where ``mask`` holds are errors of ``code``."""
 
-    ``parsed`` is the field's typed column (same rows as ``raw``) if already computed.
+    code: str
+    mask: pl.Expr
+    message: pl.Expr
+    field: Field
+    number: int
+
+
+def field_checks(res: LoadedResource, raw: pl.DataFrame, f: Field, number: int,
+                 typed: str) -> list[Check]:
+    """Type and constraint checks of one field; a cell with a type error is not checked further.
+
+    The masks read the cell text (column ``f.name``) and the typed value (column
+    ``typed``, null where the cell is empty or does not parse). A constraint's mask
+    is null where the value is, so a type-error cell never breaks a constraint.
     """
-    col = pl.col(f.name)
-    if parsed is None:
-        df = raw.select(col, fieldtypes.parse(f, col).alias("_p"), ROW, LINE)
-    else:
-        df = raw.select(col, ROW, LINE).with_columns(parsed.alias("_p"))
-    out = []
-    bad_type = df.filter(pl.col(f.name).is_not_null() & pl.col("_p").is_null())
-    if bad_type.height:
-        out.append(errors_from(bad_type, res, "type-error", _msg(
-            res, f, "'{}' is not {} (type {})", _short(col), pl.lit(fieldtypes.describe(f)),
-            pl.lit(f.type + (f"/{f.format}" if f.format else ""))), f.name, number, col))
-    df = df.filter(pl.col(f.name).is_null() | pl.col("_p").is_not_null())
-    c = f.constraints
+    col, v, c = pl.col(f.name), pl.col(typed), f.constraints
+    out = [Check("type-error", col.is_not_null() & v.is_null(), _msg(
+        res, f, "'{}' is not {} (type {})", _short(col), pl.lit(fieldtypes.describe(f)),
+        pl.lit(f.type + (f"/{f.format}" if f.format else ""))), f, number)]
 
     def add(mask: pl.Expr, text: str, *args: pl.Expr) -> None:
-        hit = df.filter(mask)
-        if hit.height:
-            out.append(errors_from(hit, res, "constraint-error", _msg(res, f, text, *args),
-                                   f.name, number, col))
+        out.append(Check("constraint-error", mask, _msg(res, f, text, *args), f, number))
 
-    v = pl.col("_p")
     if c.required:  # an empty primary-key cell is a primary-key error, as in frictionless
         add(col.is_null(), "is required but the cell is empty; fill it in")
     if c.enum is not None:
@@ -833,7 +834,7 @@ def check_field(res: LoadedResource, raw: pl.DataFrame, f: Field, number: int,
         add(v.is_not_null() & ~v.is_in(allowed_vals.implode()),
             "'{}' is not one of the allowed values: {}", col, pl.lit(shown[:300]))
     if c.pattern is not None and f.type in ("string",):
-        add(v.is_not_null() & ~_matches(df, f.name, c.pattern),
+        add(v.is_not_null() & ~_matches(raw, f.name, c.pattern),
             "'{}' does not match the pattern {}", _short(col), pl.lit(c.pattern))
     length = _length(f, v)
     if c.minLength is not None and length is not None:
@@ -849,12 +850,20 @@ def check_field(res: LoadedResource, raw: pl.DataFrame, f: Field, number: int,
     for key, cmp, words in bounds:
         bound = getattr(c, key)
         if bound is not None and (f.type in fieldtypes.NUMERIC or f.type in fieldtypes.TEMPORAL):
-            add(cmp(fieldtypes.constraint_value(f, bound)).fill_null(False),
+            add(cmp(fieldtypes.constraint_value(f, bound)),
                 "'{}' " + words + " {}", col, pl.lit(str(bound)))
-    if c.unique and unique:  # unique=False: the caller checks it across chunks
-        out += _duplicates(res, df.filter(v.is_not_null()).select(
-            fieldtypes.canonical(f, v).alias(f.name), ROW, LINE), [f.name], "unique-error", number)
     return out
+
+
+def run_checks(res: LoadedResource, frame: pl.DataFrame, checks: list[Check]) -> list[pl.DataFrame]:
+    """Error rows of every check: one pass counts the hits of all of them (in parallel);
+    only a check that hits filters the rows."""
+    if not checks:
+        return []
+    hits = frame.select([c.mask.sum().alias(str(i)) for i, c in enumerate(checks)]).row(0)
+    return [errors_from(frame.filter(c.mask), res, c.code, c.message, c.field.name, c.number,
+                        pl.col(c.field.name))
+            for c, n in zip(checks, hits) if n]
 
 
 def enum_values(f: Field, enum: list) -> pl.Series:
