@@ -101,24 +101,19 @@ def single_error(res: LoadedResource, code: str, message: str, row: int | None =
 
 
 def check_encoding(res: LoadedResource, strict: bool,
-                   decode: bool = True) -> tuple[pl.DataFrame | None, bool]:
+                   decode: bool = True) -> pl.DataFrame | None:
     """The file must decode in its declared encoding; a dataset must be plain UTF-8 with LF.
 
     ``decode=False`` skips decoding (the CSV reader checks UTF-8 itself, much faster;
     this is run again to locate the bad byte if the reader fails).
-
-    Also returns whether the quote characters pair up (an odd count means a quote
-    is left open and the reader took the rest of the file as one cell).
     """
     try:
         decoder = codecs.getincrementaldecoder(res.encoding)()
     except LookupError:
         return single_error(res, "encoding-error", f"{res.relpath}: unknown encoding "
-                            f"'{res.encoding}'"), True
-    quote = (res.dialect.quoteChar or "").encode("latin-1", "ignore")
-    countable = len(quote) == 1 and not res.dialect.escapeChar and "16" not in res.encoding \
-        and "32" not in res.encoding
-    quotes = 0
+                            f"'{res.encoding}'")
+    if not decode and not strict:
+        return None  # nothing else to look at: spare a read of the whole file
     line, offset = 1, 0
     with open(res.path, "rb") as fh:
         head = fh.read(4)
@@ -126,7 +121,7 @@ def check_encoding(res: LoadedResource, strict: bool,
         if strict and head.startswith(codecs.BOM_UTF8):
             return single_error(res, "encoding-error", f"{res.relpath}:1: the file starts with a "
                                 "byte-order mark (BOM); save it as UTF-8 without BOM", row=1,
-                                line=1), True
+                                line=1)
         crlf_seen = False
         while chunk := fh.read(1 << 22):
             try:
@@ -139,7 +134,7 @@ def check_encoding(res: LoadedResource, strict: bool,
                     res, "encoding-error",
                     f"{res.relpath}:{where}: byte {chunk[exc.start:exc.start + 1]!r} at offset "
                     f"{offset + exc.start} is not valid {res.encoding}; save the file as "
-                    f"{res.encoding}", line=where), True
+                    f"{res.encoding}", line=where)
             if strict and not crlf_seen and b"\r\n" in chunk:  # a lone CR in a cell is text
                 crlf_seen = True
                 where = line + chunk[: chunk.index(b"\r\n")].count(b"\n")
@@ -147,11 +142,22 @@ def check_encoding(res: LoadedResource, strict: bool,
                     res, "rule-error", f"{res.relpath}:{where}: carriage return (CRLF line "
                     "endings?); dataset files use LF line endings only", line=where,
                     rule="lf-line-endings")
-            if countable:
-                quotes += chunk.count(quote)
             line += chunk.count(b"\n")
             offset += len(chunk)
-    return (crlf if crlf_seen else None), quotes % 2 == 0
+    return crlf if crlf_seen else None
+
+
+def quotes_paired(res: LoadedResource) -> bool:
+    """Whether the file's quote characters pair up: an odd count means a quote is left
+    open and the reader took the rest of the file as one cell."""
+    quote = (res.dialect.quoteChar or "").encode("latin-1", "ignore")
+    if len(quote) != 1 or res.dialect.escapeChar or "16" in res.encoding or "32" in res.encoding:
+        return True  # not countable byte by byte
+    quotes = 0
+    with open(res.path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            quotes += chunk.count(quote)
+    return quotes % 2 == 0
 
 
 def _utf8(encoding: str) -> bool:
@@ -317,7 +323,9 @@ def _finish_chunk(res: LoadedResource, frame: pl.DataFrame, ragged: list[tuple[i
                   names: list[str], nl_before: int, nl_columns: list[int] | None = None,
                   ) -> tuple[pl.DataFrame, list[tuple[int, list[str]]], int]:
     """One chunk: text columns, its ragged records put in place, physical lines."""
-    frame = frame.with_columns(pl.col(names).cast(pl.String))
+    cast = [n for n in names if frame.schema[n] != pl.String]  # arrow's string needs none
+    if cast:
+        frame = frame.with_columns(pl.col(cast).cast(pl.String))
     if res.dialect.skipInitialSpace:
         # pyarrow has no skipInitialSpace: strip the spaces, then the quotes they hid
         q = res.dialect.quoteChar or '"'
@@ -421,7 +429,7 @@ def read_csv_cells(res: LoadedResource, result: TableResult, strict: bool,
 
     Problems that stop the reading are added to ``result`` (and None is returned).
     """
-    enc, quotes_paired = check_encoding(res, strict, decode=strict or not _utf8(res.encoding))
+    enc = check_encoding(res, strict, decode=strict or not _utf8(res.encoding))
     if enc is not None:
         result.errors.append(enc)
         if enc["code"][0] == "encoding-error":
@@ -440,22 +448,24 @@ def read_csv_cells(res: LoadedResource, result: TableResult, strict: bool,
         res.schema = infer_schema(header, sample, res.schema)
     schema = res.schema
     width = len(header) if header is not None else max(len(sample[0]), len(schema.fields))
-    chunks = _data_chunks(res, result, width, hrows, quotes_paired, block)
+    chunks = _data_chunks(res, result, width, hrows, block)
     return chunks, header, (max(hrows) if hrows else 0), width
 
 
 def _data_chunks(res: LoadedResource, result: TableResult, width: int, hrows: list[int],
-                 quotes_paired: bool, block: int) -> Chunks:
+                 block: int) -> Chunks:
     """The data records of :func:`read_chunks`, without header and comment rows; an odd
     number of quotes makes the last record, if it spans lines, a source-error."""
     dialect = res.dialect
     names = [f"c{i}" for i in range(width)]
-    chunks = read_chunks(res, width, block)
-    for (frame, ragged), is_last in (_mark_last(chunks) if not quotes_paired
-                                     else ((c, False) for c in chunks)):
-        last = frame.filter(pl.col(ROW) == pl.col(ROW).max())  # ragged records come last
-        swallowed = is_last and last.height and last.select(
-            pl.any_horizontal([pl.col(n).str.contains("\n", literal=True) for n in names])).item()
+    header_end = max(hrows) if hrows else 0
+    for (frame, ragged), is_last in _mark_last(read_chunks(res, width, block)):
+        swallowed = False
+        if is_last and frame.height:
+            last = frame.filter(pl.col(ROW) == pl.col(ROW).max())  # ragged records come last
+            swallowed = last.select(pl.any_horizontal(
+                [pl.col(n).str.contains("\n", literal=True) for n in names])).item() and \
+                not quotes_paired(res)
         if swallowed:
             # An odd number of quotes and a last record spanning lines: a quote was left open
             # and the record swallowed the rest of the file. Report where it starts, drop it.
@@ -469,14 +479,16 @@ def _data_chunks(res: LoadedResource, result: TableResult, width: int, hrows: li
             ragged = [(n, cells) for n, cells in ragged if n != last_row]
 
         # Rows before the header's last row, and comment rows, are not data.
-        skip = pl.col(ROW) <= (max(hrows) if hrows else 0)
+        skip = pl.col(ROW) <= header_end
         if dialect.commentRows:
             skip = skip | pl.col(ROW).is_in(dialect.commentRows)
         if dialect.commentChar:
             skip = skip | pl.col(names[0]).str.starts_with(dialect.commentChar).fill_null(False)
-        skipped = set(frame.filter(skip).get_column(ROW).to_list())
-        frame = frame.filter(~skip)
-        ragged = [(n, cells) for n, cells in ragged if n not in skipped]
+        if (dialect.commentRows or dialect.commentChar
+                or (frame.height and frame.get_column(ROW).min() <= header_end)):
+            skipped = set(frame.filter(skip).get_column(ROW).to_list())
+            frame = frame.filter(~skip)
+            ragged = [(n, cells) for n, cells in ragged if n not in skipped]
         yield frame, ragged
 
 
@@ -591,7 +603,7 @@ def _check_table(res: LoadedResource, strict: bool, referenced: set[str] | None,
     except (pa.ArrowInvalid, UnicodeDecodeError, ValueError) as exc:
         problem = single_error(res, "source-error", f"{res.relpath}: the CSV cannot be parsed: {exc}")
         if res.format != "parquet":  # a byte that is not UTF-8? (not decoded before reading)
-            enc = check_encoding(res, strict)[0]
+            enc = check_encoding(res, strict)
             if enc is not None and enc["code"][0] == "encoding-error":
                 problem = enc
         result.errors = before + [problem]
@@ -633,10 +645,12 @@ def _check_chunk(res: LoadedResource, result: TableResult, frame: pl.DataFrame,
     schema = res.schema
     result.errors.append(check_ragged(res, ragged, width, frame, header))
 
-    # Cells that are too large
-    big = frame.filter(pl.any_horizontal([pl.col(n).str.len_bytes() > MAX_CELL_BYTES
-                                          for n in names]))
-    if big.height:
+    # Cells that are too large (a string's length is stored beside it: cheap to read)
+    longest = frame.select(pl.max_horizontal(pl.col(names).str.len_bytes().max())).item() \
+        if frame.height and names else None
+    if longest is not None and longest > MAX_CELL_BYTES:
+        big = frame.filter(pl.any_horizontal([pl.col(n).str.len_bytes() > MAX_CELL_BYTES
+                                              for n in names]))
         for i, n in enumerate(names):
             hit = big.filter(pl.col(n).str.len_bytes() > MAX_CELL_BYTES)
             fname = schema.fields[i].name if i < len(schema.fields) else None
@@ -659,10 +673,11 @@ def _check_chunk(res: LoadedResource, result: TableResult, frame: pl.DataFrame,
         f = fields[i] if i < len(fields) else None
         missing = (f.missingValues if f and f.missingValues is not None else schema.missingValues)
         col = pl.col(names[i])
-        cells[names[i]] = pl.when(col.is_in(missing)).then(None).otherwise(col)
+        is_missing = col == missing[0] if len(missing) == 1 else col.is_in(missing)
+        cells[names[i]] = pl.when(is_missing).then(None).otherwise(col) if missing else col
     frame = frame.with_columns(**cells)
     blank = pl.all_horizontal([pl.col(n).is_null() for n in names])
-    blank_rows = frame.filter(blank)
+    blank_rows = frame.filter(blank) if frame.select(blank.any()).item() else frame.head(0)
     if blank_rows.height:
         result.errors.append(errors_from(blank_rows, res, "blank-row", pl.format(
             "{}:{}: row {} is blank; delete it", pl.lit(res.relpath), pl.col(LINE), pl.col(ROW))))
