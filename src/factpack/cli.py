@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 import sys
 from enum import Enum
+from importlib import import_module
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from . import build, diff, fetch, publish
 from . import report as output
 from .descriptors import dataset_dirs, repo_root
 from .errors import FactpackError
@@ -62,24 +62,38 @@ def validate(
     raise typer.Exit(0 if all(r.valid for r in reports) else 1)
 
 
-# Commands that live in their own modules, each a typer-annotated ``cli`` function.
-app.command("build")(build.cli)
-app.command("diff")(diff.cli)
-app.command("publish")(publish.cli)
-app.command("fetch")(fetch.cli)
+# Commands that live in their own modules, each a typer-annotated ``cli`` function. They
+# are imported only when asked for (or for help), so `factpack validate` starts without
+# the build, HTTP and website code.
+COMMANDS = ("build", "diff", "publish", "fetch")
+_registered: set[str] = set()
+
+
+def register(argv: list[str]) -> None:
+    """Add the command that ``argv`` names, or every command if it names none of them."""
+    first = argv[0] if argv else None
+    wanted = [] if first == "validate" else [first] if first in COMMANDS else COMMANDS
+    for name in wanted:
+        if name not in _registered:
+            app.command(name)(import_module(f".{name}", __package__).cli)
+            _registered.add(name)
 
 
 def main() -> None:
     """Entry point: run the app, turning every failure into a one-line message and exit 2."""
     try:
+        register(sys.argv[1:])
         code = app(standalone_mode=False)  # returns the exit code rather than raising
     except typer.Exit as exc:
         code = exc.exit_code
-    except build.BuildInvalid as exc:  # invalid data (exit 1): show what is wrong, not only that
-        output.write_text([exc.report], 1000)
+    except FactpackError as exc:
+        if getattr(exc, "report", None) is not None:  # build.BuildInvalid: invalid data (exit 1)
+            output.write_text([exc.report], 1000)      # shows what is wrong, not only that
+            err.print(f"[red]factpack:[/red] {exc}")
+            sys.exit(1)
         err.print(f"[red]factpack:[/red] {exc}")
-        sys.exit(1)
-    except (FactpackError, OSError) as exc:
+        sys.exit(2)
+    except OSError as exc:
         err.print(f"[red]factpack:[/red] {exc}")
         sys.exit(2)
     except Exception as exc:
