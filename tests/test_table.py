@@ -187,3 +187,15 @@ def test_bare_csv_target_checks_structure(tmp_path: Path) -> None:
     assert found(tmp_path / "t.csv") == [
         ("blank-label", 1, 1, "field2"), ("duplicate-label", 1, 1, "id2"),
         ("blank-row", 3, 3, None), ("missing-cell", 4, 4, "id2")]
+
+
+def test_pattern_polars_cannot_run_is_run_by_python(tmp_path: Path) -> None:
+    # Look-ahead is Python (and XML Schema) regex syntax that polars' engine refuses.
+    csv = "code\nab1\nxb2\n\nab\n"
+    fields = [{"name": "code", "type": "string", "constraints": {"pattern": "(?!x)[a-z]+[0-9]"}}]
+    path = package(tmp_path, csv, fields)
+    assert found(path) == [("constraint-error", 3, 3, "code"), ("blank-row", 4, 4, None),
+                           ("constraint-error", 5, 5, "code")]
+    report = frictionless.validate(str(path))
+    assert [(e.type, e.row_number) for e in report.tasks[0].errors] == [
+        ("constraint-error", 3), ("blank-row", 4), ("constraint-error", 5)]

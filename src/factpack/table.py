@@ -581,6 +581,7 @@ def _check_table(res: LoadedResource, strict: bool, referenced: set[str] | None,
     mapped = min(len(fields), width)
     keys = _key_fields(schema, referenced) if referenced is not None and not strict else None
     kept = [f for f in fields[:mapped] if keys is None or f.name in keys]
+    checks = [c for i, f in enumerate(fields[:mapped]) for c in field_checks(res, f, i + 1)]
     before = list(result.errors)
     raw_parts, canon_parts, blank_parts = [], [], []
     # A ragged record that is not UTF-8 cannot reach the reader's handler (pyarrow would
@@ -589,7 +590,8 @@ def _check_table(res: LoadedResource, strict: bool, referenced: set[str] | None,
     try:
         for frame, ragged in chunks:
             n = len(result.errors)
-            raw, canon, blank_rows = _check_chunk(res, result, frame, ragged, width, header, kept)
+            raw, canon, blank_rows = _check_chunk(res, result, frame, ragged, width, header,
+                                                  kept, checks)
             # Copy what is kept out of the chunk's text buffers (a string view keeps its
             # whole buffer alive): memory then grows with the keys and errors only.
             result.errors[n:] = [f.with_columns(pl.col("value") + "")
@@ -635,7 +637,8 @@ def _key_fields(schema: Schema, referenced: set[str]) -> set[str]:
 
 def _check_chunk(res: LoadedResource, result: TableResult, frame: pl.DataFrame,
                  ragged: list[tuple[int, list[str]]], width: int, header: list[str] | None,
-                 kept: list[Field]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+                 kept: list[Field], checks: list[Check],
+                 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Every check of one chunk of rows that needs no other row (errors go to ``result``).
 
     Returns the chunk's text (missing values as null), the canonical text of the
@@ -687,12 +690,11 @@ def _check_chunk(res: LoadedResource, result: TableResult, frame: pl.DataFrame,
                        + [ROW, LINE])
     # Every column is parsed once; the checks then see text and typed value side by side.
     parsed = fieldtypes.parse_frame(fields[:mapped], raw)
-    typed = [f"_typed{i}" for i in range(mapped)]
-    both = raw.hstack([parsed.get_column(f.name).alias(t) for f, t in zip(fields, typed)])
-    result.errors += run_checks(res, both, [
-        c for i, f in enumerate(fields[:mapped]) for c in field_checks(res, raw, f, i + 1, typed[i])])
-    typed_of = {id(f): t for f, t in zip(fields, typed)}
-    canon = both.select([fieldtypes.canonical(f, pl.col(typed_of[id(f)])).alias(f.name)
+    both = raw.hstack([parsed.get_column(f.name).alias(_typed(i + 1))
+                       for i, f in enumerate(fields[:mapped])])
+    result.errors += run_checks(res, both, checks)
+    number = {id(f): i + 1 for i, f in enumerate(fields)}
+    canon = both.select([fieldtypes.canonical(f, pl.col(_typed(number[id(f)]))).alias(f.name)
                          for f in kept] + [ROW, LINE])
     return raw, canon, blank_rows.select(ROW, LINE)
 
@@ -787,26 +789,32 @@ def check_labels(res: LoadedResource, header: list[str], at: int = 1) -> pl.Data
 def check_ragged(res: LoadedResource, ragged: list[tuple[int, list[str]]], width: int,
                  frame: pl.DataFrame, header: list[str] | None = None) -> pl.DataFrame:
     """Rows with fewer or more cells than the header."""
-    out = []
     extra_names = label_names(header) if header is not None else []
-    lines = dict(frame.filter(pl.col(ROW).is_in([r for r, _ in ragged]))
-                 .select(ROW, LINE).iter_rows()) if ragged else {}
+    lines = dict(frame.tail(len(ragged)).select(ROW, LINE).iter_rows()) if ragged else {}
+    if len(lines) < len(ragged) or any(r not in lines for r, _ in ragged):
+        # A chunk's ragged records are its last rows; look them up if that ever changes.
+        lines = dict(frame.filter(pl.col(ROW).is_in([r for r, _ in ragged]))
+                     .select(ROW, LINE).iter_rows())
     fields = res.schema.fields
+    out = []  # plain records, made into one frame: a chunk may hold thousands
+
+    def add(code: str, message: str, **where: object) -> None:
+        out.append({"code": code, "resource": res.name, "path": res.relpath, "message": message,
+                    **where})
+
     for row, cells in ragged:
         line = lines.get(row)
         for i in range(len(cells), width):
             name = (fields[i].name if i < len(fields)
                     else extra_names[i] if i < len(extra_names) else None)
-            out.append(single_error(
-                res, "missing-cell", f"{res.relpath}:{line}: row {row} has {len(cells)} cells "
+            add("missing-cell", f"{res.relpath}:{line}: row {row} has {len(cells)} cells "
                 f"but the header has {width}; field '{name or i + 1}' (column {i + 1}) is "
-                "missing", row=row, line=line, fieldname=name, field_number=i + 1))
+                "missing", row=row, line=line, field=name, field_number=i + 1)
         for i in range(width, len(cells)):
-            out.append(single_error(
-                res, "extra-cell", f"{res.relpath}:{line}: row {row} has {len(cells)} cells but "
+            add("extra-cell", f"{res.relpath}:{line}: row {row} has {len(cells)} cells but "
                 f"the header has {width}; cell {i + 1} ('{cells[i][:50]}') has no column",
-                row=row, line=line, field_number=i + 1, value=cells[i][:200]))
-    return pl.concat(out) if out else empty_errors()
+                row=row, line=line, field_number=i + 1, value=cells[i][:200])
+    return pl.DataFrame(out, schema=ERROR_COLUMNS) if out else empty_errors()
 
 
 def _msg(res: LoadedResource, f: Field, text: str, *args: pl.Expr) -> pl.Expr:
@@ -825,15 +833,19 @@ class Check:
     number: int
 
 
-def field_checks(res: LoadedResource, raw: pl.DataFrame, f: Field, number: int,
-                 typed: str) -> list[Check]:
+def _typed(number: int) -> str:
+    """The column that holds field ``number``'s typed values beside the text."""
+    return f"_typed{number}"
+
+
+def field_checks(res: LoadedResource, f: Field, number: int) -> list[Check]:
     """Type and constraint checks of one field; a cell with a type error is not checked further.
 
     The masks read the cell text (column ``f.name``) and the typed value (column
-    ``typed``, null where the cell is empty or does not parse). A constraint's mask
-    is null where the value is, so a type-error cell never breaks a constraint.
+    ``_typed<number>``, null where the cell is empty or does not parse). A constraint's
+    mask is null where the value is, so a type-error cell never breaks a constraint.
     """
-    col, v, c = pl.col(f.name), pl.col(typed), f.constraints
+    col, v, c = pl.col(f.name), pl.col(_typed(number)), f.constraints
     out = [Check("type-error", col.is_not_null() & v.is_null(), _msg(
         res, f, "'{}' is not {} (type {})", _short(col), pl.lit(fieldtypes.describe(f)),
         pl.lit(f.type + (f"/{f.format}" if f.format else ""))), f, number)]
@@ -849,7 +861,7 @@ def field_checks(res: LoadedResource, raw: pl.DataFrame, f: Field, number: int,
         add(v.is_not_null() & ~v.is_in(allowed_vals.implode()),
             "'{}' is not one of the allowed values: {}", col, pl.lit(shown[:300]))
     if c.pattern is not None and f.type in ("string",):
-        add(v.is_not_null() & ~_matches(raw, f.name, c.pattern),
+        add(v.is_not_null() & ~_matches(col, c.pattern),
             "'{}' does not match the pattern {}", _short(col), pl.lit(c.pattern))
     length = _length(f, v)
     if c.minLength is not None and length is not None:
@@ -871,14 +883,20 @@ def field_checks(res: LoadedResource, raw: pl.DataFrame, f: Field, number: int,
 
 
 def run_checks(res: LoadedResource, frame: pl.DataFrame, checks: list[Check]) -> list[pl.DataFrame]:
-    """Error rows of every check: one pass counts the hits of all of them (in parallel);
-    only a check that hits filters the rows."""
+    """Error rows of every check, in the order of ``checks``."""
     if not checks:
         return []
-    hits = frame.select([c.mask.sum().alias(str(i)) for i, c in enumerate(checks)]).row(0)
-    return [errors_from(frame.filter(c.mask), res, c.code, c.message, c.field.name, c.number,
-                        pl.col(c.field.name))
-            for c, n in zip(checks, hits) if n]
+    # Each mask is evaluated once, in one select (in parallel), into a column of flags.
+    flags = frame.select([c.mask.fill_null(False).alias(str(i)) for i, c in enumerate(checks)])
+    hits = [str(i) for i, n in enumerate(flags.sum().row(0)) if n]
+    if not hits:
+        return []
+    # The rows with an error (few, usually) first, then each check's rows among them.
+    anywhere = flags.select(pl.any_horizontal(hits)).to_series()
+    rows, flags = frame.filter(anywhere), flags.filter(anywhere)
+    return [errors_from(rows.filter(flags.get_column(i)), res, c.code, c.message, c.field.name,
+                        c.number, pl.col(c.field.name))
+            for i, c in ((i, checks[int(i)]) for i in hits)]
 
 
 def enum_values(f: Field, enum: list) -> pl.Series:
@@ -893,7 +911,7 @@ def enum_values(f: Field, enum: list) -> pl.Series:
     return parsed
 
 
-def _matches(df: pl.DataFrame, name: str, pattern: str) -> pl.Expr:
+def _matches(col: pl.Expr, pattern: str) -> pl.Expr:
     """Whole-cell match of a Table Schema pattern (XML Schema / Python syntax).
 
     Polars' regex engine runs it over the column; a pattern it cannot compile (look-around,
@@ -903,15 +921,18 @@ def _matches(df: pl.DataFrame, name: str, pattern: str) -> pl.Expr:
     anchored = f"^(?:{pattern})$"
     try:
         pl.select(pl.lit("").str.contains(anchored))
-        return pl.col(name).str.contains(anchored)
+        return col.str.contains(anchored)
     except pl.exceptions.PolarsError:
         try:
             rx = re.compile(anchored)
         except re.error:
             return pl.lit(False)
-        values = df.get_column(name).drop_nulls().unique()
-        good = [x for x in values.to_list() if rx.match(x)]
-        return pl.col(name).is_in(pl.Series(good, dtype=pl.String).implode())
+
+    def by_python(cells: pl.Series) -> pl.Series:
+        good = [x for x in cells.drop_nulls().unique().to_list() if rx.match(x)]
+        return cells.is_in(pl.Series(good, dtype=pl.String).implode())
+
+    return col.map_batches(by_python, return_dtype=pl.Boolean)
 
 
 def _length(f: Field, v: pl.Expr) -> pl.Expr | None:
