@@ -68,10 +68,10 @@ def empty_errors() -> pl.DataFrame:
     return pl.DataFrame(schema=ERROR_COLUMNS)
 
 
-def errors_from(frame: pl.DataFrame, res: LoadedResource, code: str, message: pl.Expr,
-                fieldname: str | None = None, field_number: int | None = None,
-                value: pl.Expr | None = None) -> pl.DataFrame:
-    """Error rows for every row of ``frame`` (which carries _row and _line)."""
+def errors_from(frame: pl.DataFrame | pl.LazyFrame, res: LoadedResource, code: str,
+                message: pl.Expr, fieldname: str | None = None, field_number: int | None = None,
+                value: pl.Expr | None = None) -> pl.DataFrame | pl.LazyFrame:
+    """Error rows for every row of ``frame`` (which carries _row and _line); lazy if it is."""
     return frame.select(
         pl.lit(code).alias("code"),
         pl.lit(res.name).alias("resource"),
@@ -891,12 +891,16 @@ def run_checks(res: LoadedResource, frame: pl.DataFrame, checks: list[Check]) ->
     hits = [str(i) for i, n in enumerate(flags.sum().row(0)) if n]
     if not hits:
         return []
-    # The rows with an error (few, usually) first, then each check's rows among them.
+    # The rows with an error (few, usually) first, then each check's rows among them, all
+    # in one query (polars runs the parts in parallel).
     anywhere = flags.select(pl.any_horizontal(hits)).to_series()
-    rows, flags = frame.filter(anywhere), flags.filter(anywhere)
-    return [errors_from(rows.filter(flags.get_column(i)), res, c.code, c.message, c.field.name,
-                        c.number, pl.col(c.field.name))
-            for i, c in ((i, checks[int(i)]) for i in hits)]
+    rows = frame.filter(anywhere).hstack(
+        flags.filter(anywhere).select(pl.col(hits).name.prefix("_hit"))).lazy()
+    return [pl.concat([
+        errors_from(rows.filter(pl.col(f"_hit{i}")), res, checks[int(i)].code,
+                    checks[int(i)].message, checks[int(i)].field.name, checks[int(i)].number,
+                    pl.col(checks[int(i)].field.name))
+        for i in hits]).collect()]
 
 
 def enum_values(f: Field, enum: list) -> pl.Series:
