@@ -15,6 +15,8 @@ import polars as pl
 from .models import Field, Schema
 
 SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}
+BATCH_ROWS = 100_000
+CACHE_KIB = 64 << 10  # 1 M rows: 12 s with it, 15 s with the default 2 MiB; +170 MB
 
 
 def quote(name: str) -> str:
@@ -61,14 +63,19 @@ def write(path: Path, tables: list[tuple[str, Schema, pl.DataFrame]]) -> None:
         con.execute("PRAGMA journal_mode=DELETE")
         con.execute("PRAGMA page_size=4096")
         con.execute("PRAGMA foreign_keys=ON")
+        # Speed only, not the file's bytes: a page cache that holds the indexes of a large
+        # table, and no fsync per write (the file is staged and renamed into place).
+        con.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+        con.execute("PRAGMA synchronous=OFF")
         con.execute("BEGIN")
         con.execute("PRAGMA defer_foreign_keys=ON")
         for name, schema, frame in tables:
             con.execute(create_table(name, schema))
             # SQLite has no date type: ISO 8601 text, as SQLite's date functions expect.
-            rows = frame.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d")).iter_rows()
-            marks = ", ".join("?" * frame.width)
-            con.executemany(f"INSERT INTO {quote(name)} VALUES ({marks})", rows)
+            frame = frame.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"))
+            insert = f"INSERT INTO {quote(name)} VALUES ({', '.join('?' * frame.width)})"
+            for batch in frame.iter_slices(BATCH_ROWS):  # bounded: Python values for one batch
+                con.executemany(insert, zip(*(c.to_list() for c in batch.iter_columns())))
         con.execute("COMMIT")
     except sqlite3.Error as exc:
         raise SQLiteError(f"{path.name}: {exc}") from exc
