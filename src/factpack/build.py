@@ -15,6 +15,7 @@ Output (``build/<name>/``)::
 
 from __future__ import annotations
 
+import filecmp
 import json
 import os
 import shutil
@@ -37,6 +38,7 @@ from .validate import Report, records_frame, validate_package
 PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can hold: no clock in the output
+COPY_BUFFER = 8 << 20
 
 
 class BuildInvalid(FactpackError):
@@ -155,7 +157,9 @@ def write_zip(folder: Path, dest: Path, prefix: str) -> None:
             info = zipfile.ZipInfo(f"{prefix}/{path.relative_to(folder).as_posix()}", ZIP_DATE)
             info.create_system = 3  # unix, so the permissions below are read
             info.external_attr = 0o100644 << 16
-            zf.writestr(info, path.read_bytes())
+            info.file_size = path.stat().st_size  # known up front, as writestr sets it: same bytes
+            with path.open("rb") as src, zf.open(info, "w") as dst:
+                shutil.copyfileobj(src, dst, COPY_BUFFER)  # streamed: a table is not held whole
 
 
 def write_version(pkg: LoadedPackage, report: Report, dataset_dir: Path, dest: Path) -> None:
@@ -295,7 +299,7 @@ def build_validated(pkg: LoadedPackage, report: Report, dataset_dir: Path, out: 
                     "rebuilt with different content) or build with --force to replace it")
             swap(staged, target)
         archive = base / zip_name
-        if not archive.is_file() or archive.read_bytes() != (tmp / zip_name).read_bytes():
+        if not archive.is_file() or not filecmp.cmp(archive, tmp / zip_name, shallow=False):
             os.replace(tmp / zip_name, archive)
         done = True
     finally:
