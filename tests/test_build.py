@@ -425,6 +425,52 @@ def test_changed_csv_is_caught(built: Path, tmp_path: Path) -> None:
     assert any(e.resource == "places-parquet" and e.field == "name" for e in errors)
 
 
+# ---------------------------------------------------------------- layer 4 as the build runs it
+
+
+def test_layer4_runs_frictionless_on_every_csv_row_and_a_sample_of_each_parquet_twin(
+        built: Path, descriptor: dict) -> None:
+    jobs = dict(build.frictionless_jobs(built))
+    assert jobs == {r["name"]: None if r["format"] == "csv" else build.PARQUET_SAMPLE_ROWS
+                    for r in descriptor["resources"]}
+
+
+@pytest.fixture(params=["in this process", "in worker processes"])
+def layer4_mode(request, monkeypatch) -> str:
+    """check_built both ways: small packages run frictionless-py here, large ones in workers."""
+    if request.param == "in worker processes":
+        monkeypatch.setattr(build, "PARALLEL_MIN_BYTES", 0)
+    return request.param
+
+
+def test_layer4_reports_what_frictionless_finds_in_a_csv(built: Path, tmp_path: Path,
+                                                          layer4_mode: str) -> None:
+    folder = tampered(built, tmp_path)
+    target = folder / "data" / "visits.csv"
+    target.write_text(target.read_text(encoding="utf-8").replace("2025-07-24", "2025-07-99"),
+                      encoding="utf-8")
+    rehash(folder, "visits")
+    errors = build.check_built(folder)
+    assert ("type-error", "visits", "visited_on") in {
+        (e.code, e.resource, e.field) for e in errors if e.message.startswith("frictionless")}
+
+
+def test_layer4_still_runs_frictionless_on_the_parquet_twins(built: Path, tmp_path: Path,
+                                                              layer4_mode: str) -> None:
+    folder = tampered(built, tmp_path)
+    path = folder / "datapackage.json"
+    desc = json.loads(path.read_text(encoding="utf-8"))
+    twin = next(r for r in desc["resources"] if r["name"] == "visits-parquet")
+    for f in twin["schema"]["fields"]:
+        if f["name"] == "id":
+            f["constraints"] = {"maximum": 0}  # every id breaks it, the first row too
+    path.write_text(json.dumps(desc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    found = {(e.code, e.resource, e.message.startswith("frictionless"))
+             for e in build.check_built(folder)}
+    assert ("constraint-error", "visits-parquet", True) in found  # frictionless-py's sample
+    assert ("schema-error", "visits-parquet", False) in found  # factpack: not the CSV's schema
+
+
 # ---------------------------------------------------------------- CSV round trip
 
 # Any text a valid dataset can hold: no carriage returns (layer 2 rejects them), no
