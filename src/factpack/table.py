@@ -271,6 +271,9 @@ def read_chunks(res: LoadedResource, width: int, block_size: int = READ_BLOCK,
         return "skip"
 
     d = res.dialect
+    # The common case, every column's missing value is the empty cell: the reader itself
+    # reads empty cells (quoted or not) as null, sparing a pass over every column.
+    native = _empty_is_missing(res, width)
     reader = pacsv.open_csv(
         res.path,
         # single-threaded: only then does the reader number the ragged records
@@ -282,7 +285,8 @@ def read_chunks(res: LoadedResource, width: int, block_size: int = READ_BLOCK,
             newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=keep),
         convert_options=pacsv.ConvertOptions(
             column_types={n: pa.string() for n in names},
-            strings_can_be_null=False, quoted_strings_can_be_null=False),
+            strings_can_be_null=native, quoted_strings_can_be_null=native,
+            null_values=[""] if native else None),
     )
     parsed, emitted, nl_before, chunks = 0, 0, 0, 0
     try:
@@ -302,7 +306,7 @@ def read_chunks(res: LoadedResource, width: int, block_size: int = READ_BLOCK,
             chunks += 1
             frame, bad, nl_before = _finish_chunk(
                 res, frame.with_columns(pl.Series(ROW, rows)), mine, names, nl_before,
-                _newline_columns(batches))
+                _newline_columns(batches), native)
             yield frame, bad
     except pa.ArrowInvalid as exc:
         if "straddl" in str(exc) and block_size < 1 << 30:
@@ -321,8 +325,9 @@ def _quiet_decode_errors(unraisable: object) -> None:
 
 def _finish_chunk(res: LoadedResource, frame: pl.DataFrame, ragged: list[tuple[int, str]],
                   names: list[str], nl_before: int, nl_columns: list[int] | None = None,
-                  ) -> tuple[pl.DataFrame, list[tuple[int, list[str]]], int]:
-    """One chunk: text columns, its ragged records put in place, physical lines."""
+                  native: bool = False) -> tuple[pl.DataFrame, list[tuple[int, list[str]]], int]:
+    """One chunk: text columns (missing values as null), its ragged records put in place,
+    physical lines. ``native``: the reader has already read empty cells as null."""
     cast = [n for n in names if frame.schema[n] != pl.String]  # arrow's string needs none
     if cast:
         frame = frame.with_columns(pl.col(cast).cast(pl.String))
@@ -335,13 +340,15 @@ def _finish_chunk(res: LoadedResource, frame: pl.DataFrame, ragged: list[tuple[i
             pl.when(quoted).then(stripped.str.slice(1, stripped.str.len_chars() - 2)
                                  .str.replace_all(q + q, q, literal=True))
             .otherwise(stripped).name.keep())
+    if not native:
+        frame = missing_to_null(res, frame, names)
     bad_rows = sorted((n, _parse_text(t, res), t.count("\n")) for n, t in ragged)
     if bad_rows:
-        extra = pl.DataFrame(
+        extra = missing_to_null(res, pl.DataFrame(
             {**{n: [(cells[i] if i < len(cells) else None) for _, cells, _ in bad_rows]
                 for i, n in enumerate(names)},
              ROW: [n for n, _, _ in bad_rows]},
-            schema={**{n: pl.String for n in names}, ROW: pl.Int64})
+            schema={**{n: pl.String for n in names}, ROW: pl.Int64}), names)
     # Physical lines: a record starts after every newline held inside earlier records,
     # parsed (in row order) or ragged (in row order, appended after the parsed ones).
     counted = names if nl_columns is None else [names[i] for i in nl_columns]
@@ -361,6 +368,31 @@ def _finish_chunk(res: LoadedResource, frame: pl.DataFrame, ragged: list[tuple[i
             pl.Series(LINE, bad_at + nl_before + bad_before))])
     nl_after = nl_before + int(nl.sum()) + int(bad_nl.sum())
     return frame, [(n, cells) for n, cells, _ in bad_rows], nl_after
+
+
+def _missing_values(res: LoadedResource, column: int) -> list[str]:
+    """The missing values of a column: its field's, else the schema's."""
+    fields = res.schema.fields
+    f = fields[column] if column < len(fields) else None
+    return f.missingValues if f and f.missingValues is not None else res.schema.missingValues
+
+
+def _empty_is_missing(res: LoadedResource, width: int) -> bool:
+    """Whether every column's only missing value is the empty cell (and the reader sees
+    cells as written: with skipInitialSpace, ' ""' is empty only after stripping)."""
+    return not res.dialect.skipInitialSpace and all(
+        _missing_values(res, i) == [""] for i in range(width))
+
+
+def missing_to_null(res: LoadedResource, frame: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    """Cells that are one of their column's missing values, as null."""
+    cells = {}
+    for i, n in enumerate(names):
+        missing, col = _missing_values(res, i), pl.col(n)
+        if missing:
+            hit = col == missing[0] if len(missing) == 1 else col.is_in(missing)
+            cells[n] = pl.when(hit).then(None).otherwise(col)
+    return frame.with_columns(**cells) if cells else frame
 
 
 def _newline_columns(batches: list[pa.RecordBatch]) -> list[int]:
@@ -536,7 +568,11 @@ def read_parquet_cells(res: LoadedResource, result: TableResult, strict: bool,
         text.append(col.cast(pl.String).alias(n))
     frame = frame.select(text).with_columns(
         (pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias(ROW), pl.lit(None, pl.Int64).alias(LINE))
-    return [(frame, [])], header, 1, len(header)
+
+    def chunks() -> Chunks:  # run when read, once the columns are matched to their fields
+        yield missing_to_null(res, frame, names), []
+
+    return chunks(), header, 1, len(header)
 
 
 
@@ -668,17 +704,9 @@ def _check_chunk(res: LoadedResource, result: TableResult, frame: pl.DataFrame,
             pl.when(pl.col(n).str.len_bytes() > MAX_CELL_BYTES).then(None).otherwise(pl.col(n))
             .alias(n) for n in names])
 
-    # Missing values → null; blank rows are reported once and skipped.
+    # Blank rows (every cell missing, so null) are reported once and skipped.
     fields = schema.fields
     mapped = min(len(fields), width)
-    cells = {}
-    for i in range(width):
-        f = fields[i] if i < len(fields) else None
-        missing = (f.missingValues if f and f.missingValues is not None else schema.missingValues)
-        col = pl.col(names[i])
-        is_missing = col == missing[0] if len(missing) == 1 else col.is_in(missing)
-        cells[names[i]] = pl.when(is_missing).then(None).otherwise(col) if missing else col
-    frame = frame.with_columns(**cells)
     blank = pl.all_horizontal([pl.col(n).is_null() for n in names])
     blank_rows = frame.filter(blank) if frame.select(blank.any()).item() else frame.head(0)
     if blank_rows.height:
