@@ -199,3 +199,16 @@ def test_pattern_polars_cannot_run_is_run_by_python(tmp_path: Path) -> None:
     report = frictionless.validate(str(path))
     assert [(e.type, e.row_number) for e in report.tasks[0].errors] == [
         ("constraint-error", 3), ("blank-row", 4), ("constraint-error", 5)]
+
+
+def test_typed_keys_compare_values_not_spellings(tmp_path: Path) -> None:
+    # Keys are kept typed: 2020-1-5 and 2020-01-05 are one date, 007 and 7 one integer,
+    # as frictionless compares them; the message shows the value.
+    csv = "day,n\n2020-01-05,7\n2020-1-5,007\n2020-01-06,7\n"
+    path = package(tmp_path, csv, [{"name": "day", "type": "date"}, {"name": "n", "type": "integer"}],
+                   primaryKey=["day", "n"])
+    assert found(path) == [("primary-key", 3, 3, "day, n")]
+    report = validate_target(path, path.parent)
+    assert "(day, n) = (2020-01-05, 7) repeats row 2" in report.errors["message"][0]
+    theirs = frictionless.validate(str(path))
+    assert [(e.type, e.row_number) for e in theirs.tasks[0].errors] == [("primary-key", 3)]

@@ -258,10 +258,22 @@ def _list(field: Field, col: pl.Expr) -> pl.Expr:
     return pl.when(~bad).then(items)
 
 
+# Types whose typed values are equal exactly when their text forms are: their keys are
+# kept typed (an 8-byte integer or 4-byte date instead of a 16-byte string view).
+EXACT = {"string", "integer", "boolean", "date", "time", "datetime", "year", "yearmonth"}
+
+
 def canonical(field: Field, parsed: pl.Expr) -> pl.Expr:
-    """A text form of a typed value, for comparing keys across tables."""
+    """A key value: two cells are the same key when these are equal.
+
+    Typed where equal values mean equal text; text for numbers (so -0.0 and 0.0 stay
+    apart and NaN equals NaN, by their text) and lists. Keys of two fields of other
+    types are compared as text (:func:`factpack.table.check_foreign_keys`).
+    """
     if field.type == "list":
         return parsed.list.join(field.delimiter)
+    if field.type in EXACT:
+        return parsed
     return parsed.cast(pl.String)
 
 

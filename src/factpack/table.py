@@ -55,7 +55,7 @@ class TableResult:
     resource: LoadedResource
     errors: list[pl.DataFrame] = dcfield(default_factory=list)
     raw: pl.DataFrame | None = None  # field names → cell text (missing values as null), _row, _line
-    canon: pl.DataFrame | None = None  # field names → canonical text of valid typed values
+    canon: pl.DataFrame | None = None  # field names → key values (fieldtypes.canonical)
 
     def error_frame(self) -> pl.DataFrame:
         frames = [f for f in self.errors if f.height]
@@ -988,17 +988,19 @@ def _duplicates(res: LoadedResource, keys: pl.DataFrame, names: list[str], code:
     for i, n in enumerate(names[1:], start=1):
         h = h ^ pl.col(n).hash(i)
     hashes = keys.select(h).to_series()
-    # Repeated hashes by sorting a copy (8 bytes a key): is_duplicated's table of groups
-    # costs ~100 bytes a key, too much for 10^7 keys in 2 GiB.
-    ordered = np.sort(hashes.to_numpy())
-    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    # Repeated hashes by sorting a copy (8 bytes a key, polars sorts in parallel):
+    # is_duplicated's table of groups costs ~100 bytes a key, too much for 10^7 keys in 2 GiB.
+    ordered = hashes.sort()
+    n = len(ordered)
+    repeated = ordered.slice(1).filter(ordered.slice(1) == ordered.slice(0, max(n - 1, 0)))
     del ordered
-    keys = keys.filter(hashes.is_in(pl.Series(repeated, dtype=hashes.dtype).implode()))
+    keys = keys.filter(hashes.is_in(repeated.unique().implode()))
     first = pl.col(ROW).min().over(names)
     dup = keys.with_columns(first.alias("_first")).filter(pl.col(ROW) != pl.col("_first"))
     if not dup.height:
         return []
-    value = pl.concat_str([pl.col(n).fill_null("") for n in names], separator=", ")
+    value = pl.concat_str([pl.col(n).cast(pl.String).fill_null("") for n in names],
+                          separator=", ")
     label = ", ".join(names)
     what = {"primary-key": "primary key", "unique-error": "unique key"}[code]
     msg = pl.format("{}:{}: {} ({}) = ({}) repeats row {}; each row needs its own value",
@@ -1026,7 +1028,7 @@ def check_keys(res: LoadedResource, canon: pl.DataFrame, schema: Schema,
             keys = keys.filter(~empty)
         if blank is not None and blank.height:
             hit = pl.concat([hit, blank.select(
-                [pl.lit(None, pl.String).alias(k) for k in pk] + [ROW, LINE])])
+                [pl.lit(None, keys.schema[k]).alias(k) for k in pk] + [ROW, LINE])])
         if hit.height:
             out.append(errors_from(hit, res, "primary-key", pl.format(
                 "{}:{}: the primary key ({}) is empty; every row needs one",
@@ -1063,10 +1065,15 @@ def check_foreign_keys(results: dict[str, TableResult]) -> list[pl.DataFrame]:
             ref = target.canon.select(
                 [pl.col(r).alias(f) for f, r in zip(fk.fields, fk.reference.fields)]
             ).unique()
+            # Keys of fields of different types (an integer pointing at a string) meet as text.
+            other = [f for f in fk.fields if rows.schema[f] != ref.schema[f]]
+            if other:
+                rows = rows.with_columns(pl.col(other).cast(pl.String))
+                ref = ref.with_columns(pl.col(other).cast(pl.String)).unique()
             missing = rows.join(ref, on=fk.fields, how="anti", nulls_equal=True)
             if missing.height:
-                value = pl.concat_str([pl.col(n).fill_null("") for n in fk.fields],
-                                      separator=", ")
+                value = pl.concat_str([pl.col(n).cast(pl.String).fill_null("")
+                                       for n in fk.fields], separator=", ")
                 msg = pl.format("{}:{}: ({}) = ({}) is not found in {}.({}); add that row to "
                                 "'{}' or correct the value", pl.lit(res.relpath), pl.col(LINE),
                                 pl.lit(", ".join(fk.fields)), value, pl.lit(target_name),
