@@ -260,8 +260,7 @@ def read_chunks(res: LoadedResource, width: int, block_size: int = READ_BLOCK,
 
     Yields each chunk's frame and the ragged records (row number, cells) the reader set
     aside there; those are also in the frame, cut or padded to ``width`` cells. pyarrow
-    parses ``block_size`` bytes at a time (and reads up to 32 blocks ahead) in a
-    background thread, so parsing overlaps the checks of the chunk before.
+    parses ``block_size`` bytes at a time.
     """
     names = [f"c{i}" for i in range(width)]
     ragged: list[tuple[int, str]] = []  # in file order: the reader is single-threaded
@@ -290,7 +289,7 @@ def read_chunks(res: LoadedResource, width: int, block_size: int = READ_BLOCK,
     )
     parsed, emitted, nl_before, chunks = 0, 0, 0, 0
     try:
-        for batches in _prefetch(_batched(reader, CHUNK_BYTES)):
+        for batches in _batched(reader, CHUNK_BYTES):
             frame = pl.from_arrow(pa.Table.from_batches(batches, schema=reader.schema))
             assert isinstance(frame, pl.DataFrame)
             # Row numbers: ragged records (numbers known) interleave with the parsed ones.
@@ -491,7 +490,9 @@ def _data_chunks(res: LoadedResource, result: TableResult, width: int, hrows: li
     dialect = res.dialect
     names = [f"c{i}" for i in range(width)]
     header_end = max(hrows) if hrows else 0
-    for (frame, ragged), is_last in _mark_last(read_chunks(res, width, block)):
+    # The reading (parsing, conversion to polars, row numbers) runs a chunk ahead in a
+    # background thread, beside the checks of the chunk before.
+    for (frame, ragged), is_last in _mark_last(_prefetch(read_chunks(res, width, block))):
         swallowed = False
         if is_last and frame.height:
             last = frame.filter(pl.col(ROW) == pl.col(ROW).max())  # ragged records come last
