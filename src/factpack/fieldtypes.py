@@ -182,8 +182,9 @@ def parse_frame(fields: list[Field], frame: pl.DataFrame) -> pl.DataFrame:
         typed = out.get_column(f.name)
         if quick[f.name] is None or typed.null_count() == frame.get_column(f.name).null_count():
             continue
-        left = frame.get_column(f.name).is_not_null() & typed.is_null()
-        slow = frame.filter(left).select(parse(f, pl.col(f.name))).to_series()
+        cells = frame.get_column(f.name)
+        left = cells.is_not_null() & typed.is_null()
+        slow = cells.filter(left).to_frame().select(parse(f, pl.col(f.name))).to_series()
         out = out.with_columns(typed.scatter(left.arg_true(), slow))
     return out
 

@@ -39,6 +39,7 @@ ERROR_COLUMNS = {
 }
 MAX_CELL_BYTES = 1_000_000  # a cell larger than this is an error (protects memory and readers)
 ROW, LINE = "_row", "_line"
+BLANK = "_blank"  # beside a chunk's cells while it is checked: the row is blank
 CHUNK_BYTES = 1 << 23  # text checked at a time (arrow bytes): memory grows with this, not the file
 READ_BLOCK = 1 << 20  # pyarrow's block: a record must fit in one (else read again with larger)
 # What a reader hands to the checks: the data records in chunks, each chunk's frame
@@ -651,7 +652,8 @@ def _check_table(res: LoadedResource, strict: bool, referenced: set[str] | None,
         sys.unraisablehook = hook
     result.errors += labels
     if keys is None:  # in row order (a chunk's ragged records come after its parsed ones)
-        result.raw = pl.concat(raw_parts).sort(ROW)
+        blank_rows = pl.concat(blank_parts).get_column(ROW)
+        result.raw = pl.concat(raw_parts).filter(~pl.col(ROW).is_in(blank_rows.implode())).sort(ROW)
     result.canon = pl.concat(canon_parts)
     for i, f in enumerate(fields[:mapped]):
         if f.constraints.unique:
@@ -659,7 +661,7 @@ def _check_table(res: LoadedResource, strict: bool, referenced: set[str] | None,
             if values.get_column(f.name).null_count():
                 values = values.filter(pl.col(f.name).is_not_null())
             result.errors += _duplicates(res, values, [f.name], "unique-error", i + 1)
-    result.errors += check_keys(res, result.canon, schema, pl.concat(blank_parts))
+    result.errors += check_keys(res, result.canon, schema)
     return result
 
 
@@ -705,22 +707,23 @@ def _check_chunk(res: LoadedResource, result: TableResult, frame: pl.DataFrame,
             pl.when(pl.col(n).str.len_bytes() > MAX_CELL_BYTES).then(None).otherwise(pl.col(n))
             .alias(n) for n in names])
 
-    # Blank rows (every cell missing, so null) are reported once and skipped.
+    # Blank rows (every cell missing, so null) are reported once. They stay in the chunk
+    # (removing them would copy it): no check but `required` can fire on null cells, and
+    # that one skips them; keys see them as empty primary keys, as frictionless does.
     fields = schema.fields
     mapped = min(len(fields), width)
-    blank = pl.all_horizontal([pl.col(n).is_null() for n in names])
-    blank_rows = frame.filter(blank) if frame.select(blank.any()).item() else frame.head(0)
+    blank = frame.select(pl.all_horizontal([pl.col(n).is_null() for n in names])).to_series()
+    blank_rows = frame.filter(blank) if blank.any() else frame.head(0)
     if blank_rows.height:
         result.errors.append(errors_from(blank_rows, res, "blank-row", pl.format(
             "{}:{}: row {} is blank; delete it", pl.lit(res.relpath), pl.col(LINE), pl.col(ROW))))
-        frame = frame.filter(~blank)
 
     raw = frame.select([pl.col(names[i]).alias(fields[i].name) for i in range(mapped)]
                        + [ROW, LINE])
     # Every column is parsed once; the checks then see text and typed value side by side.
     parsed = fieldtypes.parse_frame(fields[:mapped], raw)
     both = raw.hstack([parsed.get_column(f.name).alias(_typed(i + 1))
-                       for i, f in enumerate(fields[:mapped])])
+                       for i, f in enumerate(fields[:mapped])] + [blank.alias(BLANK)])
     result.errors += run_checks(res, both, checks)
     number = {id(f): i + 1 for i, f in enumerate(fields)}
     canon = both.select([fieldtypes.canonical(f, pl.col(_typed(number[id(f)]))).alias(f.name)
@@ -883,7 +886,7 @@ def field_checks(res: LoadedResource, f: Field, number: int) -> list[Check]:
         out.append(Check("constraint-error", mask, _msg(res, f, text, *args), f, number))
 
     if c.required:  # an empty primary-key cell is a primary-key error, as in frictionless
-        add(col.is_null(), "is required but the cell is empty; fill it in")
+        add(col.is_null() & ~pl.col(BLANK), "is required but the cell is empty; fill it in")
     if c.enum is not None:
         allowed_vals = enum_values(f, c.enum)
         shown = ", ".join(fieldtypes.json_text(x) for x in c.enum)
@@ -1011,12 +1014,12 @@ def _duplicates(res: LoadedResource, keys: pl.DataFrame, names: list[str], code:
     return [errors_from(dup, res, code, msg, fieldname, number, value)]
 
 
-def check_keys(res: LoadedResource, canon: pl.DataFrame, schema: Schema,
-               blank: pl.DataFrame | None = None) -> list[pl.DataFrame]:
+def check_keys(res: LoadedResource, canon: pl.DataFrame, schema: Schema) -> list[pl.DataFrame]:
     """Primary key and composite unique keys, with frictionless's treatment of nulls.
 
-    A primary key whose cells are all empty is an error (blank rows included); a
-    partly empty one is compared as a value. A unique key skips rows with an empty part.
+    A primary key whose cells are all empty is an error (blank rows included, they are
+    in ``canon``); a partly empty one is compared as a value. A unique key skips rows
+    with an empty part.
     """
     out = []
     present = set(canon.columns)
@@ -1027,10 +1030,6 @@ def check_keys(res: LoadedResource, canon: pl.DataFrame, schema: Schema,
         hit = keys.filter(empty)
         if hit.height:
             keys = keys.filter(~empty)
-        if blank is not None and blank.height:
-            hit = pl.concat([hit, blank.select(
-                [pl.lit(None, keys.schema[k]).alias(k) for k in pk] + [ROW, LINE])])
-        if hit.height:
             out.append(errors_from(hit, res, "primary-key", pl.format(
                 "{}:{}: the primary key ({}) is empty; every row needs one",
                 pl.lit(res.relpath), pl.col(LINE), pl.lit(", ".join(pk))), ", ".join(pk)))
