@@ -69,11 +69,18 @@ def empty_errors() -> pl.DataFrame:
     return pl.DataFrame(schema=ERROR_COLUMNS)
 
 
-def errors_from(frame: pl.DataFrame | pl.LazyFrame, res: LoadedResource, code: str,
-                message: pl.Expr, fieldname: str | None = None, field_number: int | None = None,
-                value: pl.Expr | None = None) -> pl.DataFrame | pl.LazyFrame:
-    """Error rows for every row of ``frame`` (which carries _row and _line); lazy if it is."""
-    return frame.select(
+def errors_from(frame: pl.DataFrame, res: LoadedResource, code: str, message: pl.Expr,
+                fieldname: str | None = None, field_number: int | None = None,
+                value: pl.Expr | None = None) -> pl.DataFrame:
+    """Error rows for every row of ``frame`` (which carries _row and _line)."""
+    return frame.select(error_columns(res, code, message, fieldname, field_number, value))
+
+
+def error_columns(res: LoadedResource, code: str, message: pl.Expr,
+                  fieldname: str | None = None, field_number: int | None = None,
+                  value: pl.Expr | None = None) -> list[pl.Expr]:
+    """The :data:`ERROR_COLUMNS` of an error, as expressions over its rows."""
+    return [
         pl.lit(code).alias("code"),
         pl.lit(res.name).alias("resource"),
         pl.lit(res.relpath).alias("path"),
@@ -84,7 +91,7 @@ def errors_from(frame: pl.DataFrame | pl.LazyFrame, res: LoadedResource, code: s
         (value if value is not None else pl.lit(None, pl.String)).cast(pl.String).alias("value"),
         message.cast(pl.String).alias("message"),
         pl.lit(None, pl.String).alias("rule"),
-    )
+    ]
 
 
 def single_error(res: LoadedResource, code: str, message: str, row: int | None = None,
@@ -856,13 +863,11 @@ def _msg(res: LoadedResource, f: Field, text: str, *args: pl.Expr) -> pl.Expr:
 
 @dataclass
 class Check:
-    """One check of one field: the rows where ``mask`` holds are errors of ``code``."""
+    """One check of one field: the rows where ``mask`` holds are errors; ``record`` gives
+    their :data:`ERROR_COLUMNS` (built once per table, used for every chunk)."""
 
-    code: str
     mask: pl.Expr
-    message: pl.Expr
-    field: Field
-    number: int
+    record: list[pl.Expr]
 
 
 def _typed(number: int) -> str:
@@ -878,12 +883,16 @@ def field_checks(res: LoadedResource, f: Field, number: int) -> list[Check]:
     mask is null where the value is, so a type-error cell never breaks a constraint.
     """
     col, v, c = pl.col(f.name), pl.col(_typed(number)), f.constraints
-    out = [Check("type-error", col.is_not_null() & v.is_null(), _msg(
-        res, f, "'{}' is not {} (type {})", _short(col), pl.lit(fieldtypes.describe(f)),
-        pl.lit(f.type + (f"/{f.format}" if f.format else ""))), f, number)]
+
+    def check(code: str, mask: pl.Expr, text: str, *args: pl.Expr) -> Check:
+        return Check(mask, error_columns(res, code, _msg(res, f, text, *args), f.name, number, col))
+
+    out = [check("type-error", col.is_not_null() & v.is_null(), "'{}' is not {} (type {})",
+                 _short(col), pl.lit(fieldtypes.describe(f)),
+                 pl.lit(f.type + (f"/{f.format}" if f.format else "")))]
 
     def add(mask: pl.Expr, text: str, *args: pl.Expr) -> None:
-        out.append(Check("constraint-error", mask, _msg(res, f, text, *args), f, number))
+        out.append(check("constraint-error", mask, text, *args))
 
     if c.required:  # an empty primary-key cell is a primary-key error, as in frictionless
         add(col.is_null() & ~pl.col(BLANK), "is required but the cell is empty; fill it in")
@@ -928,11 +937,8 @@ def run_checks(res: LoadedResource, frame: pl.DataFrame, checks: list[Check]) ->
     anywhere = flags.select(pl.any_horizontal(hits)).to_series()
     rows = frame.filter(anywhere).hstack(
         flags.filter(anywhere).select(pl.col(hits).name.prefix("_hit"))).lazy()
-    return [pl.concat([
-        errors_from(rows.filter(pl.col(f"_hit{i}")), res, checks[int(i)].code,
-                    checks[int(i)].message, checks[int(i)].field.name, checks[int(i)].number,
-                    pl.col(checks[int(i)].field.name))
-        for i in hits]).collect()]
+    return [pl.concat([rows.filter(pl.col(f"_hit{i}")).select(checks[int(i)].record)
+                       for i in hits]).collect()]
 
 
 def enum_values(f: Field, enum: list) -> pl.Series:
