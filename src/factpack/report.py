@@ -37,9 +37,13 @@ def write_json(reports: list[Report], max_errors: int, out: TextIO | None = None
                 "error_count": report.errors.height, "counts": counts(report),
                 "truncated": report.errors.height > max_errors}
         out.write(("," if i else "") + json.dumps(head, ensure_ascii=False)[:-1] + ', "errors": [')
-        for j, row in enumerate(report.errors.head(max_errors).iter_rows(named=True)):
-            rec = {k: v for k, v in row.items() if v is not None}
-            out.write(("," if j else "") + "\n  " + json.dumps(rec, ensure_ascii=False))
+        listed = report.errors.head(max_errors)
+        keys, encode = listed.columns, json.JSONEncoder(ensure_ascii=False).encode
+        for start in range(0, listed.height, 10_000):  # a block of records at a time
+            out.write("".join(
+                ("," if start + j else "") + "\n  "
+                + encode({k: v for k, v in zip(keys, row) if v is not None})
+                for j, row in enumerate(listed.slice(start, 10_000).iter_rows())))
         out.write("]}")
     out.write("]}\n")
 
