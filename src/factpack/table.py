@@ -664,10 +664,8 @@ def _check_table(res: LoadedResource, strict: bool, referenced: set[str] | None,
     result.canon = pl.concat(canon_parts)
     for i, f in enumerate(fields[:mapped]):
         if f.constraints.unique:
-            values = result.canon.select(f.name, ROW, LINE)
-            if values.get_column(f.name).null_count():
-                values = values.filter(pl.col(f.name).is_not_null())
-            result.errors += _duplicates(res, values, [f.name], "unique-error", i + 1)
+            result.errors += _duplicates(res, result.canon.select(f.name, ROW, LINE), [f.name],
+                                         "unique-error", i + 1)
     result.errors += check_keys(res, result.canon, schema)
     return result
 
@@ -991,7 +989,11 @@ def _short(col: pl.Expr) -> pl.Expr:
 
 def _duplicates(res: LoadedResource, keys: pl.DataFrame, names: list[str], code: str,
                 number: int | None = None) -> list[pl.DataFrame]:
-    """Rows whose key repeats an earlier row (the first occurrence is not an error)."""
+    """Rows whose key repeats an earlier row (the first occurrence is not an error).
+
+    A key whose cells are all empty repeats nothing (it is no key); its rows are
+    dropped here, among the few the hashes pick, not by copying every key first.
+    """
     # Only rows whose key hash repeats can repeat a key (equal keys, equal hashes): the
     # exact grouping then runs on those few, in little memory even for 10^7 keys.
     h = pl.col(names[0]).hash(0)
@@ -1004,7 +1006,8 @@ def _duplicates(res: LoadedResource, keys: pl.DataFrame, names: list[str], code:
     n = len(ordered)
     repeated = ordered.slice(1).filter(ordered.slice(1) == ordered.slice(0, max(n - 1, 0)))
     del ordered
-    keys = keys.filter(hashes.is_in(repeated.unique().implode()))
+    keys = keys.filter(hashes.is_in(repeated.unique().implode())
+                       & ~pl.all_horizontal([pl.col(n).is_null() for n in names]))
     first = pl.col(ROW).min().over(names)
     dup = keys.with_columns(first.alias("_first")).filter(pl.col(ROW) != pl.col("_first"))
     if not dup.height:
@@ -1035,7 +1038,6 @@ def check_keys(res: LoadedResource, canon: pl.DataFrame, schema: Schema) -> list
         empty = pl.all_horizontal([pl.col(k).is_null() for k in pk])
         hit = keys.filter(empty)
         if hit.height:
-            keys = keys.filter(~empty)
             out.append(errors_from(hit, res, "primary-key", pl.format(
                 "{}:{}: the primary key ({}) is empty; every row needs one",
                 pl.lit(res.relpath), pl.col(LINE), pl.lit(", ".join(pk))), ", ".join(pk)))
@@ -1059,14 +1061,17 @@ def check_foreign_keys(results: dict[str, TableResult]) -> list[pl.DataFrame]:
             target = results.get(target_name)
             if any(f not in canon.columns for f in fk.fields):
                 continue
-            rows = canon.select(fk.fields + [ROW, LINE]).filter(
-                ~pl.all_horizontal([pl.col(k).is_null() for k in fk.fields]))
+            # A row whose foreign-key cells are all empty refers to nothing. Such rows are
+            # dropped from the result, not from the input (that would copy every key).
+            given = ~pl.all_horizontal([pl.col(k).is_null() for k in fk.fields])
+            rows = canon.select(fk.fields + [ROW, LINE])
             if target is None or target.canon is None:
                 if fk.reference.resource and target is None:
                     msg = pl.format("{}:{}: foreign key ({}) refers to resource '{}', which the "
                                     "package does not have", pl.lit(res.relpath), pl.col(LINE),
                                     pl.lit(", ".join(fk.fields)), pl.lit(target_name))
-                    out.append(errors_from(rows, res, "foreign-key", msg, ", ".join(fk.fields)))
+                    out.append(errors_from(rows.filter(given), res, "foreign-key", msg,
+                                           ", ".join(fk.fields)))
                 continue
             ref = target.canon.select(
                 [pl.col(r).alias(f) for f, r in zip(fk.fields, fk.reference.fields)]
@@ -1076,7 +1081,7 @@ def check_foreign_keys(results: dict[str, TableResult]) -> list[pl.DataFrame]:
             if other:
                 rows = rows.with_columns(pl.col(other).cast(pl.String))
                 ref = ref.with_columns(pl.col(other).cast(pl.String)).unique()
-            missing = rows.join(ref, on=fk.fields, how="anti", nulls_equal=True)
+            missing = rows.join(ref, on=fk.fields, how="anti", nulls_equal=True).filter(given)
             if missing.height:
                 value = pl.concat_str([pl.col(n).cast(pl.String).fill_null("")
                                        for n in fk.fields], separator=", ")
