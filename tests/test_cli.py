@@ -49,6 +49,10 @@ def test_python_dash_m_exit_codes(tmp_path: Path) -> None:
     assert valid.returncode == 0 and "valid" in valid.stdout
     for proc in (invalid, missing, valid):
         assert "Traceback" not in proc.stdout + proc.stderr
+    # validate leaves the process without tearing the interpreter down: all output is there
+    as_json = run(str(CONSTRAINTS), "--format", "json")
+    assert as_json.returncode == 1
+    assert json.loads(as_json.stdout)["packages"][0]["error_count"] == 22
 
 
 def test_valid_package_exits_0(monkeypatch, capsys, tmp_path: Path) -> None:

@@ -112,3 +112,25 @@ def main() -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
+
+
+def run() -> None:
+    """The console script and ``python -m factpack``: :func:`main`, then, after ``validate``,
+    an immediate exit once the output is flushed.
+
+    Tearing the interpreter down (the polars, pyarrow and numpy modules, their thread
+    pools, the frames still referenced) costs about 0.3 s, a seventh of validating a
+    million rows. ``validate`` leaves nothing that needs it: no open or temporary files.
+    """
+    try:
+        main()
+    except SystemExit as exc:
+        if sys.argv[1:2] != ["validate"]:
+            raise
+        code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BrokenPipeError:  # the reader went away (`| head`): nothing more to say
+            pass
+        os._exit(code)
