@@ -1,7 +1,7 @@
 """Print validation reports: a rich table, JSON error records, or GitHub annotations.
 
 ``--max-errors`` caps the records listed; the counts per code and per field are
-always exact. JSON is written record by record so a million errors stream.
+always exact. JSON is streamed (10 000 records at a time), so a million errors never sit in one string.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def counts(report: Report) -> dict[str, dict[str, int]]:
 
 
 def write_json(reports: list[Report], max_errors: int, out: TextIO | None = None) -> None:
-    """``{"valid":…, "packages":[{…, "errors":[…], "counts":{…}}]}``, streamed record by record."""
+    """``{"valid":…, "packages":[{…, "errors":[…], "counts":{…}}]}``, streamed."""
     out = out or sys.stdout  # looked up at call time, so redirection and capture work
     out.write(f'{{"valid": {json.dumps(all(r.valid for r in reports))}, "packages": [')
     for i, report in enumerate(reports):

@@ -685,8 +685,9 @@ def _check_chunk(res: LoadedResource, result: TableResult, frame: pl.DataFrame,
                  ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Every check of one chunk of rows that needs no other row (errors go to ``result``).
 
-    Returns the chunk's text (missing values as null), the canonical text of the
-    ``kept`` fields, and its blank rows: what the checks across rows need.
+    Returns the chunk's text (missing values as null), the key values
+    (:func:`fieldtypes.canonical`) of the ``kept`` fields, and its blank rows: what the
+    checks across rows need.
     """
     names = [f"c{i}" for i in range(width)]
     schema = res.schema
