@@ -212,3 +212,31 @@ def test_typed_keys_compare_values_not_spellings(tmp_path: Path) -> None:
     assert "(day, n) = (2020-01-05, 7) repeats row 2" in report.errors["message"][0]
     theirs = frictionless.validate(str(path))
     assert [(e.type, e.row_number) for e in theirs.tasks[0].errors] == [("primary-key", 3)]
+
+
+@pytest.mark.parametrize("parent,child,cells", [
+    ("string", "integer", ["5", "7"]),      # 5 is not "5": both rows are errors
+    ("number", "integer", ["5", "7"]),      # 5 == 5.0: only 7 is an error
+    ("integer", "integer", ["05", "7"]),    # 05 is 5
+    ("string", "date", ["2020-01-05"]),     # a date is not a text
+    ("string", "string", ["5", "7"]),
+])
+def test_foreign_keys_across_types_agree_with_frictionless(tmp_path: Path, parent: str,
+                                                           child: str, cells: list[str]) -> None:
+    (tmp_path / "parents.csv").write_text("id\n5.0\n2020-01-05\n" if parent == "number" else
+                                          "id\n5\n2020-01-05\n" if parent == "string" else
+                                          "id\n5\n6\n")
+    (tmp_path / "kids.csv").write_text("pid\n" + "\n".join(cells) + "\n")
+    if parent == "number":  # a number column cannot hold the date row
+        (tmp_path / "parents.csv").write_text("id\n5.0\n6.5\n")
+    (tmp_path / "datapackage.json").write_text(json.dumps({"name": "fk", "resources": [
+        {"name": "parents", "path": "parents.csv", "schema": {
+            "fields": [{"name": "id", "type": parent}], "primaryKey": ["id"]}},
+        {"name": "kids", "path": "kids.csv", "schema": {
+            "fields": [{"name": "pid", "type": child}],
+            "foreignKeys": [{"fields": ["pid"], "reference": {"resource": "parents",
+                                                              "fields": ["id"]}}]}}]}))
+    path = tmp_path / "datapackage.json"
+    theirs = frictionless.validate(str(path))
+    expected = [(e.type, e.row_number) for t in theirs.tasks for e in t.errors]
+    assert [(c, r) for c, r, _, _ in found(path)] == expected

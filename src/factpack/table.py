@@ -1050,6 +1050,32 @@ def check_keys(res: LoadedResource, canon: pl.DataFrame, schema: Schema) -> list
     return out
 
 
+def _join_keys(pairs: list[tuple[str, Field | None, Field | None]],
+               ) -> tuple[list[pl.Expr], list[pl.Expr]]:
+    """Join keys (``_key0``…) for the two sides of a foreign key, comparable as
+    frictionless compares the values (Python's ==): numbers (integer, number, year,
+    boolean) by value, text with text, and values of other different types never
+    (5 is not "5", a date is not a text)."""
+    def family(f: Field | None) -> str:
+        t = f.type if f is not None else "string"
+        return "number" if t in NUMERIC_KEYS else "text" if t in ("string", "any") else t
+
+    mine, theirs = [], []
+    for i, (name, a, b) in enumerate(pairs):
+        x, y, key = pl.col(name), pl.col(name), f"_key{i}"
+        if family(a) == family(b) == "number" and (a is None or b is None or a.type != b.type):
+            x, y = x.cast(pl.Float64, strict=False), y.cast(pl.Float64, strict=False)
+        elif family(a) != family(b):  # tagged with the type: equal text does not match
+            x = pl.concat_str([pl.lit(family(a) + ":"), x.cast(pl.String)])
+            y = pl.concat_str([pl.lit(family(b) + ":"), y.cast(pl.String)])
+        mine.append(x.alias(key))
+        theirs.append(y.alias(key))
+    return mine, theirs
+
+
+NUMERIC_KEYS = {"integer", "number", "year", "boolean"}  # Python: True == 1 == 1.0
+
+
 def check_foreign_keys(results: dict[str, TableResult]) -> list[pl.DataFrame]:
     """Every foreign key: referencing values must exist in the referenced fields (anti-join)."""
     out = []
@@ -1074,15 +1100,14 @@ def check_foreign_keys(results: dict[str, TableResult]) -> list[pl.DataFrame]:
                     out.append(errors_from(rows.filter(given), res, "foreign-key", msg,
                                            ", ".join(fk.fields)))
                 continue
+            mine, theirs = _join_keys([(f, res.schema.field(f), target.resource.schema.field(r))
+                                       for f, r in zip(fk.fields, fk.reference.fields)])
             ref = target.canon.select(
                 [pl.col(r).alias(f) for f, r in zip(fk.fields, fk.reference.fields)]
-            ).unique()
-            # Keys of fields of different types (an integer pointing at a string) meet as text.
-            other = [f for f in fk.fields if rows.schema[f] != ref.schema[f]]
-            if other:
-                rows = rows.with_columns(pl.col(other).cast(pl.String))
-                ref = ref.with_columns(pl.col(other).cast(pl.String)).unique()
-            missing = rows.join(ref, on=fk.fields, how="anti", nulls_equal=True).filter(given)
+            ).select(theirs).unique()
+            keys = [k.meta.output_name() for k in mine]
+            missing = rows.with_columns(mine).join(ref, on=keys, how="anti", nulls_equal=True) \
+                .filter(given)
             if missing.height:
                 value = pl.concat_str([pl.col(n).cast(pl.String).fill_null("")
                                        for n in fk.fields], separator=", ")
