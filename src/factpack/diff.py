@@ -30,6 +30,7 @@ import typer
 
 from .descriptors import read_descriptor, repo_root
 from .errors import FactpackError
+from .safepath import is_relative_inside, resolve_inside
 
 REPORT_VERSION = 1
 BUMPS = ("none", "patch", "minor", "major")
@@ -118,10 +119,9 @@ def open_local(path: Path, label: str) -> Package:
 
 def _inside(base: Path, rel: str, label: str) -> Path:
     """A resource path, refused if it is absolute or leaves the package folder."""
-    p = PurePosixPath(rel)
-    if p.is_absolute() or ".." in p.parts or "://" in rel:
+    full = resolve_inside(base, rel)
+    if full is None:
         raise FactpackError(f"{label}: resource path '{rel}' must be relative to the package")
-    full = base / p
     if not full.is_file():
         raise FactpackError(f"{label}: resource file '{rel}' does not exist")
     return full
@@ -150,15 +150,14 @@ def _open_url(url: str, workdir: Path) -> Package:
     hashes = {r.get("path"): r for r in desc["resources"] if isinstance(r, dict)}
 
     def fetch(rel: str) -> Path:
-        p = PurePosixPath(rel)
-        if p.is_absolute() or ".." in p.parts or "://" in rel:
+        if not is_relative_inside(rel):
             raise FactpackError(f"{url}: resource path '{rel}' must be relative to the package")
         data = get(httpx.URL(base).join(rel).__str__())
         want = (hashes.get(rel) or {}).get("hash")
         if (isinstance(want, str) and want.startswith("sha256:")
                 and hashlib.sha256(data).hexdigest() != want.removeprefix("sha256:")):
             raise FactpackError(f"{url}: '{rel}' does not match its sha256 in the descriptor")
-        out = folder / p
+        out = folder / rel
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
         return out

@@ -21,6 +21,7 @@ from . import fieldtypes
 from .errors import ErrorRecord
 from .hashing import file_digest
 from .models import Field, Schema
+from .safepath import resolve_inside
 
 # Table Schema type → (polars dtype, Arrow type). Not listed → text.
 # ``year`` stays text: frictionless-py 5.21 rejects an int64 cell as a year.
@@ -155,8 +156,8 @@ def verify_package(folder: Path) -> list[ErrorRecord]:
     by_path = {r.get("path"): r for r in resources}
     for res in resources:
         name, rel = res.get("name"), res.get("path")
-        path = folder / str(rel)
-        if not isinstance(rel, str) or not path.resolve().is_relative_to(folder.resolve()):
+        path = resolve_inside(folder, rel)
+        if path is None:
             errors.append(ErrorRecord(code="package-error", resource=name, path=where,
                                       message=f"resource '{name}': path {rel!r} is not a file "
                                               "inside the package"))

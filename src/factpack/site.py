@@ -38,6 +38,7 @@ from markupsafe import Markup
 from . import charts
 from .descriptors import repo_root
 from .errors import FactpackError
+from .safepath import resolve_inside
 
 DEFAULT_STORE = "build/site"  # where `make build` publishes; the fetch command's default
 PREVIEW_LIMIT = 2000  # rows per table embedded in a page; the downloads have them all
@@ -108,8 +109,8 @@ def _rel(target: str, page_dir: str) -> str:
 
 def _inside(store: Path, rel: str, what: str) -> Path:
     """A path the catalog or a descriptor names, refused if it would leave the store."""
-    path = (store / rel).resolve()
-    if not path.is_relative_to(store.resolve()):
+    path = resolve_inside(store, rel)
+    if path is None:
         raise FactpackError(f"{what}: path {rel!r} leaves the store")
     return path
 

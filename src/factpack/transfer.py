@@ -28,6 +28,7 @@ from rich.progress import (
 )
 
 from .errors import FactpackError
+from .safepath import is_relative_inside
 
 RETRIES = 5  # attempts after the first, per file, that made no progress
 BACKOFF = 0.5  # seconds before the first retry; doubles each time
@@ -48,10 +49,8 @@ class Download:
 
 
 def safe_relpath(rel: str) -> str:
-    """A store-relative path that cannot leave the store (no ``..``, no absolute path, no URL)."""
-    p = PurePosixPath(rel)
-    if (not rel or "\\" in rel or "://" in rel or p.is_absolute() or ".." in p.parts
-            or rel.startswith("~")):
+    """A store-relative path that cannot leave the store (:func:`safepath.is_relative_inside`)."""
+    if not is_relative_inside(rel):
         raise FactpackError(f"unsafe path {rel!r} in the catalog: paths must stay inside the store")
     return rel
 

@@ -15,10 +15,11 @@ import json
 import stat
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from .errors import FactpackError
+from .safepath import is_relative_inside
 
 MAX_PACKAGE_BYTES = 4 << 30  # 4 GiB unpacked: far above any hand-checked dataset
 CHUNK = 1 << 16
@@ -151,8 +152,7 @@ def resource_paths(resource: dict[str, Any]) -> list[str]:
     raw = resource.get("path")
     paths = [raw] if isinstance(raw, str) else list(raw or [])
     for p in paths:
-        pp = PurePosixPath(p) if isinstance(p, str) else None
-        if (pp is None or "://" in p or "\\" in p or pp.is_absolute() or ".." in pp.parts):
+        if not is_relative_inside(p):
             raise FactpackError(f"resource {resource.get('name')!r}: path {p!r} must be a "
                                 "relative path inside the package")
     return paths
