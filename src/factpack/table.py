@@ -1050,6 +1050,9 @@ def check_keys(res: LoadedResource, canon: pl.DataFrame, schema: Schema) -> list
     return out
 
 
+NUMERIC_KEYS = fieldtypes.NUMERIC | {"boolean"}  # Python: True == 1 == 1.0
+
+
 def _join_keys(pairs: list[tuple[str, Field | None, Field | None]],
                ) -> tuple[list[pl.Expr], list[pl.Expr]]:
     """Join keys (``_key0``…) for the two sides of a foreign key, comparable as
@@ -1072,8 +1075,6 @@ def _join_keys(pairs: list[tuple[str, Field | None, Field | None]],
         theirs.append(y.alias(key))
     return mine, theirs
 
-
-NUMERIC_KEYS = {"integer", "number", "year", "boolean"}  # Python: True == 1 == 1.0
 
 
 def check_foreign_keys(results: dict[str, TableResult]) -> list[pl.DataFrame]:
