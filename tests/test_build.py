@@ -29,8 +29,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from factpack import build, parquet
-from factpack.errors import ErrorRecord, FactpackError
+from factpack.build import package as build
+from factpack.build import parquet
+from factpack.core.errors import ErrorRecord, FactpackError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "build" / "repo"
 NAME, VERSION = "mini-places", "0.1.0"
@@ -483,7 +484,7 @@ CELL = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\r"
                                st.one_of(st.none(), st.integers(-2**63, 2**63 - 1))),
                      max_size=8))
 def test_csv_written_reads_back_identically(tmp_path_factory, rows) -> None:
-    from factpack.models import Schema
+    from factpack.spec.models import Schema
 
     schema = Schema.model_validate({"fields": [{"name": "note", "type": "string"},
                                                {"name": "count", "type": "integer"}]})

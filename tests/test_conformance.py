@@ -28,7 +28,7 @@ import yaml
 
 frictionless = pytest.importorskip("frictionless")
 
-from factpack.validate import validate_target
+from factpack.validate.run import validate_target
 
 CORPUS = Path(__file__).parents[2] / "shared" / "conformance" / "frictionless-py-data"
 FIXTURES = Path(__file__).parent / "fixtures" / "validator"

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from factpack import cli, diff
+from factpack import cli
+from factpack.release import diff
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT_SCHEMA = json.loads((ROOT / "schemas" / "diff-report.schema.json").read_text())

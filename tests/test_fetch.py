@@ -28,8 +28,8 @@ from packstore import (
     write_zip,
 )
 
-from factpack.errors import FactpackError
-from factpack.fetch import fetch, parse_spec
+from factpack.access.fetch import fetch, parse_spec
+from factpack.core.errors import FactpackError
 
 FAST = {"retries": 2, "backoff": 0.01}
 
@@ -389,7 +389,7 @@ def test_catalog_hash_that_is_not_a_sha256_is_refused(store, cache):
 
 
 def test_package_over_the_size_cap_is_refused_before_downloading(store, cache, monkeypatch):
-    monkeypatch.setattr("factpack.fetch.MAX_PACKAGE_BYTES", 1000)
+    monkeypatch.setattr("factpack.access.fetch.MAX_PACKAGE_BYTES", 1000)
     with serve(store) as (url, faults), pytest.raises(FactpackError, match="larger than "
                                                       "factpack's cap of 1000 bytes"):
         fetch("demo", store=url, progress=False)
@@ -420,7 +420,7 @@ def test_default_store_is_build_site_of_the_repository(tmp_path, cache):
                               max_size=12), min_size=1, max_size=4))
 def test_unpack_never_writes_outside_its_target(tmp_path_factory, names):
     """Whatever the entry names, unpack refuses the archive or writes only inside the target."""
-    from factpack.unpack import unpack
+    from factpack.core.unpack import unpack
 
     root = tmp_path_factory.mktemp("slip")
     target = root / "deep" / "target"

@@ -22,7 +22,7 @@ from packstore import (
 )
 
 import factpack
-from factpack.errors import FactpackError
+from factpack.core.errors import FactpackError
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from factpack import cli, diff, ledger, publish, store
-from factpack.errors import FactpackError
+from factpack import cli
+from factpack.core.errors import FactpackError
+from factpack.release import diff, ledger, publish, store
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 DAY = "2026-11-24"
@@ -107,14 +108,14 @@ def repo(tmp_path) -> Path:
     repo = tmp_path / "repo"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
-    (repo / ".gitignore").write_text("build/\n")
+    (repo / ".gitignore").write_text("/build/\n")  # as the project's: src/factpack/build/ is code
     write_version(repo, "1.0.0", ROWS_1_0_0)
     return repo
 
 
 def release(repo: Path, store_path: Path, **kw) -> list[str]:
     """Publish, then commit the ledger (as a maintainer would)."""
-    done = publish.publish(repo, store_path, today=DAY, site=False, **kw)
+    done = publish.publish(repo, store_path, today=DAY, **kw)
     if git(repo, "status", "--porcelain", "--", "datasets/toy/releases.json"):
         git(repo, "add", "datasets/toy/releases.json")
         git(repo, "commit", "-q", "-m", "ledger")
@@ -214,7 +215,7 @@ def test_history_of_four_versions(repo, tmp_path):
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(repo), str(clone))
     again = tmp_path / "again"
-    done = publish.publish(clone, again, today="2030-01-01", site=False)
+    done = publish.publish(clone, again, today="2030-01-01")
     assert done == [f"published toy {v}" for v in ("1.0.0", "1.1.0", "1.1.1", "2.0.0")]
     assert snapshot(again) == snapshot(site)
 
@@ -249,7 +250,7 @@ def test_changed_ledger_or_builder_output_fails_the_check(repo, tmp_path, monkey
     assert all("README.md" in p for p in problems)
     assert "the builder's output changed" in problems[1]  # the commit's own code still matches
     with pytest.raises(FactpackError, match="differs from the ledger"):  # 1.0.0: no code
-        publish.publish(repo, tmp_path / "fresh", today=DAY, site=False)
+        publish.publish(repo, tmp_path / "fresh", today=DAY)
     assert not (tmp_path / "fresh" / "catalog.json").exists()
     # 1.0.1 can still go into a store: built by its own commit's code, it is the ledger's bytes.
     book = ledger.read_ledger(repo, "toy")
@@ -265,19 +266,19 @@ def test_a_published_version_never_changes(repo, tmp_path):
     # A clone without the ledger commit publishes the same content: the store is unchanged and
     # the clone's ledger records the release as the store lists it.
     before = snapshot(site)
-    publish.publish(clone, site, today="2030-01-01", site=False)
+    publish.publish(clone, site, today="2030-01-01")
     assert snapshot(site) == before
     assert ledger.read_ledger(clone, "toy") == ledger.read_ledger(repo, "toy")
     # Another repository releases different records as toy 1.0.0 into the same store.
     other = tmp_path / "other"
     other.mkdir()
     git(other, "init", "-q", "-b", "main")
-    (other / ".gitignore").write_text("build/\n")
+    (other / ".gitignore").write_text("/build/\n")
     write_version(other, "1.0.0", ROWS_1_1_1)
     before = snapshot(site)
     with pytest.raises(FactpackError, match="already published in the store with different "
                                             "content"):
-        publish.publish(other, site, today=DAY, site=False)
+        publish.publish(other, site, today=DAY)
     assert snapshot(site) == before
     assert not ledger.ledger_path(other, "toy").exists()
 
@@ -297,7 +298,7 @@ def test_a_failed_publish_leaves_store_and_ledger_as_they_were(repo, tmp_path, m
 
     monkeypatch.setattr(store, "move", failing)
     with pytest.raises(OSError, match="injected"):
-        publish.publish(repo, site, today=DAY, site=False)
+        publish.publish(repo, site, today=DAY)
     assert snapshot(site) == before
     assert sorted(p.name for p in site.iterdir()) == [store.LOCK, "catalog.json", "toy"]
     assert ledger.ledger_path(repo, "toy").read_bytes() == ledger_before
@@ -311,7 +312,7 @@ def test_a_failed_publish_leaves_store_and_ledger_as_they_were(repo, tmp_path, m
     real_write = ledger.write_ledger
     monkeypatch.setattr(ledger, "write_ledger", no_ledger)
     with pytest.raises(OSError, match="read-only"):
-        publish.publish(repo, site, today=DAY, site=False)
+        publish.publish(repo, site, today=DAY)
     assert snapshot(site) == before
 
     # What a crash (kill -9) can leave: a staging folder, files the catalog does not list.
@@ -344,19 +345,19 @@ def test_release_preconditions(repo, tmp_path):
     site = tmp_path / "site"
     write_version(repo, "1.0.0", ROWS_1_1_0, commit=False)
     with pytest.raises(FactpackError, match="commit these first.*items.csv"):
-        publish.publish(repo, site, today=DAY, site=False)
+        publish.publish(repo, site, today=DAY)
     git(repo, "checkout", "-q", "--", ".")
     log = repo / "datasets" / "toy" / "CHANGELOG.md"
     log.write_text("# Changelog\n")
     git(repo, "commit", "-qam", "no entry")
     with pytest.raises(FactpackError, match="no '## 1.0.0' entry"):
-        publish.publish(repo, site, today=DAY, site=False)
+        publish.publish(repo, site, today=DAY)
     write_version(repo, "1.0.0", ROWS_1_0_0)
     meta = repo / "datasets" / "toy" / "dataset.yaml"
     meta.write_text(meta.read_text().split("sources:")[0] + "resources: [items]\n")
     git(repo, "commit", "-qam", "no sources")
     with pytest.raises(FactpackError, match="datapackage.json has no sources"):
-        publish.publish(repo, site, today=DAY, site=False)
+        publish.publish(repo, site, today=DAY)
     assert not (site / "catalog.json").exists()
 
 
@@ -371,7 +372,7 @@ def test_concurrent_publishes_do_not_corrupt_the_store(repo, tmp_path):
     site = tmp_path / "site"
     results: list[list[str]] = []
     threads = [threading.Thread(target=lambda: results.append(
-        publish.publish(repo, site, today=DAY, site=False))) for _ in range(2)]
+        publish.publish(repo, site, today=DAY))) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:
@@ -386,7 +387,7 @@ def test_concurrent_publishes_do_not_corrupt_the_store(repo, tmp_path):
 WRITER = """
 import sys, time
 from pathlib import Path
-from factpack import store
+from factpack.release import store
 site, i = Path(sys.argv[1]), sys.argv[2]
 with store.locked(site / store.LOCK):
     catalog = store.read_catalog(site)

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 import yaml
 
-from factpack.rules import check_rules, normalise
+from factpack.validate.rules.check import check_rules, normalise
 
 REPO = Path(__file__).resolve().parents[1]
 DATASET = REPO / "datasets" / "ukraine-us-drone-deal"

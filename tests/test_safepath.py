@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from factpack.safepath import is_relative_inside, resolve_inside
+from factpack.core.paths import is_relative_inside, resolve_inside
 
 
 @pytest.mark.parametrize("rel,ok", [

@@ -33,10 +33,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from factpack import charts, site
 from factpack.build import build_dataset
-from factpack.diff import diff_specs
-from factpack.errors import FactpackError
+from factpack.core.errors import FactpackError
+from factpack.release.diff import diff_specs
+from factpack.site import charts
+from factpack.site import render as site
 
 REPO = Path(__file__).resolve().parents[1]
 NAME = "ukraine-us-drone-deal"

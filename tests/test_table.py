@@ -13,9 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from factpack import fieldtypes, table
-from factpack.models import Field
-from factpack.validate import validate_target
+from factpack.spec import fieldtypes
+from factpack.spec.models import Field
+from factpack.validate.run import validate_target
+from factpack.validate.tables import check as table
 
 
 def package(tmp: Path, csv: str, fields: list[dict] | None, **schema) -> Path:

@@ -12,10 +12,10 @@ __version__ = "0.1.0"
 __all__ = ["Package", "load"]
 
 if TYPE_CHECKING:
-    from .access import Package, load
+    from .access.load import Package, load
 
 # Imported on first use, so ``import factpack`` stays light (no polars, no httpx).
-_LAZY = {"load": "access", "Package": "access"}
+_LAZY = {"load": "access.load", "Package": "access.load"}
 
 
 def __getattr__(name: str) -> Any:

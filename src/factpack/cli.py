@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
 from importlib import import_module
-from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from . import report as output
-from .descriptors import dataset_dirs, repo_root
-from .errors import FactpackError
-from .validate import validate_target
+from .core.errors import FactpackError
+from .validate import report as output
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Publish hand-checked records as versioned, validated data packages.")
@@ -30,52 +26,20 @@ def _group() -> None:
     """factpack: validate, build, diff, publish and fetch Frictionless data packages."""
 
 
-class Format(str, Enum):
-    text = "text"
-    json = "json"
-    github = "github"
-
-
-@app.command()
-def validate(
-    targets: Annotated[list[str] | None, typer.Argument(
-        help="Dataset folders or names, datapackage.json/.yaml files (or a resource, schema or "
-             "bare CSV); none = every dataset")
-    ] = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="Output format")] = Format.text,
-    max_errors: Annotated[int, typer.Option(min=0, help="List at most this many errors per "
-                                                        "package (counts stay exact)")] = 1000,
-    release: Annotated[bool, typer.Option(help="Also apply release rules (no draft rows)")] = False,
-) -> None:
-    """Validate datasets or data packages: metadata, tables, and factpack's rules."""
-    root = repo_root()
-    chosen = targets or [str(p) for p in dataset_dirs(root)]
-    if not chosen:
-        raise FactpackError(f"no datasets under {root / 'datasets'} and no target given")
-    reports = [validate_target(t, root, release=release) for t in chosen]
-    if format is Format.json:
-        output.write_json(reports, max_errors)
-    elif format is Format.github:
-        output.write_github(reports, max_errors)
-    else:
-        output.write_text(reports, max_errors)
-    raise typer.Exit(0 if all(r.valid for r in reports) else 1)
-
-
-# Commands that live in their own modules, each a typer-annotated ``cli`` function. They
-# are imported only when asked for (or for help), so `factpack validate` starts without
-# the build, HTTP and website code.
-COMMANDS = ("build", "diff", "publish", "fetch")
+# Each command lives in its own module of ``commands/``, a typer-annotated ``cli`` function.
+# They are imported only when asked for (or for help), so `factpack validate` starts
+# without the build, HTTP and website code.
+COMMANDS = ("validate", "build", "diff", "publish", "fetch")
 _registered: set[str] = set()
 
 
 def register(argv: list[str]) -> None:
     """Add the command that ``argv`` names, or every command if it names none of them."""
     first = argv[0] if argv else None
-    wanted = [] if first == "validate" else [first] if first in COMMANDS else COMMANDS
+    wanted = [first] if first in COMMANDS else COMMANDS
     for name in wanted:
         if name not in _registered:
-            app.command(name)(import_module(f".{name}", __package__).cli)
+            app.command(name)(import_module(f".commands.{name}", __package__).cli)
             _registered.add(name)
 
 

@@ -1,0 +1,248 @@
+"""``factpack fetch NAME[@VERSION|@latest]``: download a published package, verified.
+
+Reads ``catalog.json`` from a release store, downloads the version's zip into
+a private work folder in the cache, checks its sha256 and byte count, unpacks
+it safely, checks every file against the catalog and every resource against
+``datapackage.json``, and only then renames it into
+``<cache>/packages/<zip sha256>/``. Any failure removes the work folder, so the
+cache holds verified packages or nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from ..core.errors import FactpackError
+from ..core.hashing import file_digest
+from ..core.transfer import Store, safe_relpath
+from ..core.unpack import (
+    MAX_PACKAGE_BYTES,
+    Expected,
+    check_resources,
+    mismatch,
+    read_descriptor,
+    unpack,
+)
+
+CATALOG_LIMIT = 64 << 20
+SPEC = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?:@(?P<version>[^@\s]+))?$")
+
+
+# -- the catalog (the releases engineer's contract; unknown keys are ignored) -------------------
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class FileEntry(_Model):
+    path: str
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")]  # names a cache folder
+    bytes: Annotated[int, Field(ge=0)]
+
+
+class Release(_Model):
+    version: str
+    path: str
+    zip: FileEntry
+    files: list[FileEntry]
+    released_on: str | None = None
+    commit: str | None = None
+    changelog: str | None = None
+    diff: str | None = None
+
+
+class Dataset(_Model):
+    latest: str
+    versions: dict[str, Release]
+    title: str | None = None
+    description: str | None = None
+
+
+class Catalog(_Model):
+    catalog_version: int
+    datasets: dict[str, Dataset]
+
+
+# -- where things are --------------------------------------------------------------------------
+
+def cache_dir() -> Path:
+    """``$FACTPACK_CACHE``, else the platform's user cache folder for factpack."""
+    if os.environ.get("FACTPACK_CACHE"):
+        return Path(os.environ["FACTPACK_CACHE"])
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("factpack"))
+
+
+def default_store() -> str:
+    """``$FACTPACK_STORE``, else ``build/site`` of the repository we are in."""
+    if os.environ.get("FACTPACK_STORE"):
+        return os.environ["FACTPACK_STORE"]
+    from ..descriptors.load import repo_root
+
+    return str(repo_root() / "build" / "site")
+
+
+def parse_spec(spec: str, version: str | None = None) -> tuple[str, str | None]:
+    """``NAME``, ``NAME@VERSION`` or ``NAME@latest`` -> (name, version or None for latest)."""
+    m = SPEC.match(spec)
+    if not m:
+        raise FactpackError(f"{spec!r} is not NAME, NAME@VERSION or NAME@latest")
+    name, at = m["name"], m["version"]
+    if at and version and at != version:
+        raise FactpackError(f"{spec!r} names version {at} but version={version!r} was also given")
+    chosen = at or version
+    return name, None if chosen in (None, "latest") else chosen
+
+
+def read_catalog(store: Store) -> Catalog:
+    raw = store.read("catalog.json", CATALOG_LIMIT)
+    try:
+        catalog = Catalog.model_validate(json.loads(raw))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FactpackError(f"{store.where('catalog.json')}: not valid JSON ({exc})") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise FactpackError(f"{store.where('catalog.json')}: not a factpack catalog "
+                            f"({where}: {first['msg']})") from None
+    if catalog.catalog_version != 1:
+        raise FactpackError(f"{store.where('catalog.json')}: catalog_version "
+                            f"{catalog.catalog_version} is newer than this factpack reads (1)")
+    return catalog
+
+
+def resolve(catalog: Catalog, name: str, version: str | None) -> Release:
+    """The release a name and version (None = latest) refer to, or a message listing choices."""
+    ds = catalog.datasets.get(name)
+    if ds is None:
+        known = ", ".join(sorted(catalog.datasets)) or "none"
+        raise FactpackError(f"no dataset {name!r} in the store (it has: {known})")
+    chosen = version or ds.latest
+    release = ds.versions.get(chosen)
+    if release is None:
+        known = ", ".join(sorted(ds.versions)) or "none"
+        raise FactpackError(f"{name} has no version {chosen!r} (published: {known})")
+    return release
+
+
+# -- fetching ----------------------------------------------------------------------------------
+
+def fetch(spec: str, version: str | None = None, store: str | Path | None = None,
+          to: str | Path | None = None, progress: bool = True, **transfer) -> Path:
+    """Download, verify and unpack a published package; return its folder.
+
+    The folder is in the cache unless ``to`` names a new or empty folder to copy it into.
+    ``transfer`` passes ``retries``/``backoff`` to :class:`factpack.transfer.Store`.
+    """
+    name, wanted = parse_spec(spec, version)
+    src = Store(store or default_store(), progress=progress, **transfer)
+    release = resolve(read_catalog(src), name, wanted)
+    folder = cached_release(src, name, release)
+    return copy_to(folder, Path(to)) if to is not None else folder
+
+
+def _expected_files(name: str, release: Release) -> dict[str, Expected]:
+    """Catalog files keyed by their path inside the package folder."""
+    prefix = safe_relpath(release.path).rstrip("/") + "/"
+    files = {}
+    for f in release.files:
+        if not f.path.startswith(prefix):
+            raise FactpackError(f"catalog entry {f.path!r} of {name} {release.version} is not "
+                                f"under {prefix}")
+        files[safe_relpath(f.path[len(prefix):])] = Expected(f.sha256.lower(), f.bytes)
+    return files
+
+
+def cached_release(store: Store, name: str, release: Release) -> Path:
+    """The verified package folder in the cache, downloading it if it is not there yet."""
+    expected = _expected_files(name, release)
+    if max(release.zip.bytes, sum(e.bytes for e in expected.values())) > MAX_PACKAGE_BYTES:
+        raise FactpackError(f"{name} {release.version} is larger than factpack's cap of "
+                            f"{MAX_PACKAGE_BYTES} bytes; download {release.zip.path} yourself")
+    final = cache_dir() / "packages" / release.zip.sha256.lower()
+    if final.is_dir():
+        if _still_intact(final, expected):
+            return final
+        # Someone changed the cache behind our back: never hand that out; fetch it again.
+        print(f"factpack: cached {name} {release.version} was modified; downloading again",
+              file=sys.stderr)
+        shutil.rmtree(final)
+    with work_dir() as work:
+        part = work / (Path(release.zip.path).name + ".part")
+        got = store.download(release.zip.path, part, release.zip.bytes)
+        if got.bytes != release.zip.bytes:
+            raise mismatch(f"{release.zip.path}: byte count", str(release.zip.bytes),
+                           str(got.bytes))
+        if got.sha256 != release.zip.sha256.lower():
+            raise mismatch(f"{release.zip.path}: sha256", release.zip.sha256, got.sha256)
+        unpacked = work / "package"
+        unpacked.mkdir()
+        unpack(part, unpacked, expected)
+        check_package(unpacked, name, release.version)
+        return install(unpacked, final)
+
+
+def check_package(folder: Path, name: str | None, version: str | None) -> dict:
+    """The descriptor names this package and every resource matches its bytes and hash."""
+    descriptor = read_descriptor(folder)
+    for key, want in (("name", name), ("version", version)):
+        if want is not None and descriptor.get(key) != want:
+            raise FactpackError(f"datapackage.json: {key} is {descriptor.get(key)!r}, the catalog "
+                                f"says {want!r}; nothing was kept")
+    check_resources(folder, descriptor)
+    return descriptor
+
+
+def _still_intact(folder: Path, expected: dict[str, Expected]) -> bool:
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir()}
+    if present != set(expected):
+        return False
+    return all(file_digest(folder / rel) == (e.sha256, e.bytes) for rel, e in expected.items())
+
+
+@contextmanager
+def work_dir() -> Iterator[Path]:
+    """A private folder in the cache, removed whatever happens (renamed-out content survives)."""
+    tmp = cache_dir() / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=tmp, ignore_cleanup_errors=True) as path:
+        yield Path(path)
+
+
+def install(unpacked: Path, final: Path) -> Path:
+    """Rename a verified folder into place; if a concurrent fetch won, keep theirs."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        unpacked.rename(final)
+    except OSError:
+        if not final.is_dir():
+            raise
+    return final
+
+
+def copy_to(folder: Path, target: Path) -> Path:
+    """Copy a package folder to ``target`` (new or empty) through a temporary sibling."""
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise FactpackError(f"{target}: exists and is not an empty folder; choose a new one")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+    try:
+        shutil.copytree(folder, tmp / "p")
+        if target.exists():
+            target.rmdir()
+        (tmp / "p").rename(target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target

@@ -1,0 +1,295 @@
+"""``factpack.load``: a package's tables as typed polars DataFrames, verified first.
+
+``load("NAME")``, ``load("NAME@1.0.0")`` or ``load("NAME", version="1.0.0")``
+fetch from a release store (see :mod:`factpack.fetch`); ``load(PATH_OR_URL)``
+takes a package folder, a ``datapackage.json``, or a package ``.zip`` (local,
+``file://`` or ``http(s)://``). Every file a resource names is checked against
+the ``bytes`` and ``hash`` its ``datapackage.json`` declares before a table is
+read. Tables come from the Parquet files (typed) and are checked against the
+Table Schema; a table published only as CSV is typed from its schema.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import polars as pl
+
+from ..core.errors import FactpackError
+from ..core.hashing import file_digest
+from ..core.transfer import Store
+from ..core.unpack import MAX_PACKAGE_BYTES, read_descriptor, resource_paths, unpack
+from .fetch import SPEC, cache_dir, check_package, fetch, install, work_dir
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+
+DESCRIPTOR_LIMIT = 64 << 20
+
+
+def _text_or_nested(d: pl.DataType) -> bool:
+    return d == pl.String or d.is_nested()
+
+
+# Table Schema type -> the Parquet column types that faithfully hold it. factpack's own
+# builds store integer/number/boolean/date natively and every other type as its text.
+ACCEPTS: dict[str, Any] = {
+    "string": lambda d: d == pl.String or isinstance(d, (pl.Categorical, pl.Enum)),
+    "integer": lambda d: d.is_integer(),
+    "number": lambda d: d.is_float() or d.is_decimal(),
+    "boolean": lambda d: d == pl.Boolean,
+    "date": lambda d: d == pl.Date,
+    "datetime": lambda d: d == pl.String or isinstance(d, pl.Datetime),
+    "time": lambda d: d in (pl.String, pl.Time),
+    "year": lambda d: d == pl.String or d.is_integer(),
+    "yearmonth": lambda d: d in (pl.String, pl.Date),
+    "duration": lambda d: d == pl.String or isinstance(d, pl.Duration),
+    **dict.fromkeys(("object", "array", "list", "geopoint", "geojson"), _text_or_nested),
+    "any": lambda d: True,
+}
+
+
+@dataclass(frozen=True, repr=False)
+class Package:
+    """A loaded package: ``tables`` (name -> polars DataFrame) and ``metadata`` (the descriptor)."""
+
+    path: Path
+    metadata: dict[str, Any]
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str | None:
+        return self.metadata.get("name")
+
+    @property
+    def version(self) -> str | None:
+        return self.metadata.get("version")
+
+    def __getitem__(self, table: str) -> pl.DataFrame:
+        try:
+            return self.tables[table]
+        except KeyError:
+            raise KeyError(f"no table {table!r}; tables: {', '.join(self.tables)}") from None
+
+    def __iter__(self):
+        return iter(self.tables)
+
+    def __len__(self) -> int:
+        return len(self.tables)
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{t} {df.height}x{df.width}" for t, df in self.tables.items())
+        return f"<Package {self.name} {self.version} at {self.path}: {shapes}>"
+
+    def schema(self, table: str) -> dict[str, Any]:
+        """The Table Schema of a table, as in ``datapackage.json``."""
+        self[table]  # a KeyError that names the tables
+        return _table_resources(self.metadata)[table][0].get("schema", {})
+
+    def to_pandas(self) -> dict[str, pd.DataFrame]:
+        """Every table as a pandas DataFrame: nullable Int64/boolean columns, dates as datetime64."""
+        import pandas as pd
+        import pyarrow as pa
+
+        nullable = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(),
+                    pa.int32(): pd.Int32Dtype(), pa.int64(): pd.Int64Dtype(),
+                    pa.bool_(): pd.BooleanDtype()}
+        return {name: df.to_arrow().to_pandas(types_mapper=nullable.get, date_as_object=False)
+                for name, df in self.tables.items()}
+
+    def duckdb(self, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
+        """A DuckDB connection with one view per table over its Parquet file."""
+        import duckdb
+
+        con = duckdb.connect(database)
+        for name, (_, parquet) in _table_resources(self.metadata).items():
+            if parquet is not None:
+                path = str(self.path / resource_paths(parquet)[0])
+                con.execute(f"CREATE OR REPLACE VIEW {_ident(name)} AS "
+                            f"SELECT * FROM read_parquet({_literal(path)})")
+            else:  # no Parquet twin: the typed frame itself
+                con.register(name, self.tables[name].to_arrow())
+        return con
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def load(source: str | Path, version: str | None = None, *,
+         store: str | Path | None = None, progress: bool = True) -> Package:
+    """Load a package's tables, verified: see the module docstring for ``source``."""
+    text = str(source)
+    if "://" in text or Path(text).exists():
+        if version is not None:
+            raise FactpackError("version= goes with a package name, not with a path or URL")
+        folder = _from_url(text, progress) if "://" in text else _from_path(Path(text))
+    elif isinstance(source, str) and SPEC.match(text):
+        folder = fetch(text, version=version, store=store, progress=progress)
+    else:
+        raise FactpackError(f"{text}: no such file, and not a package name (NAME[@VERSION])")
+    return read_package(folder)
+
+
+def _from_path(path: Path) -> Path:
+    if path.is_dir():
+        check_package(path, None, None)
+        return path
+    if path.name == "datapackage.json":
+        check_package(path.parent, None, None)
+        return path.parent
+    if path.suffix == ".zip":
+        return _cache_zip(path, file_digest(path)[0])
+    raise FactpackError(f"{path}: expected a package folder, a datapackage.json or a .zip")
+
+
+def _intact(final: Path) -> bool:
+    """A cached package that still matches its hashes; a modified one is removed, to be rebuilt."""
+    if not final.is_dir():
+        return False
+    try:
+        check_package(final, None, None)
+    except FactpackError:
+        shutil.rmtree(final)  # never hand out a changed copy; the caller unpacks it again
+        return False
+    return True
+
+
+def _cache_zip(archive: Path, sha: str) -> Path:
+    """Unpack a zip that no catalog describes; its datapackage.json vouches for the tables."""
+    final = cache_dir() / "packages" / sha
+    if _intact(final):
+        return final
+    with work_dir() as work:
+        unpacked = work / "package"
+        unpacked.mkdir()
+        unpack(archive, unpacked)
+        check_package(unpacked, None, None)
+        return install(unpacked, final)
+
+
+def _from_url(url: str, progress: bool) -> Path:
+    parts = urlsplit(url)
+    base, _, leaf = url.rpartition("/")
+    store = Store(base + "/", progress=progress)
+    if parts.path.endswith(".zip"):
+        with work_dir() as work:
+            got = store.download(leaf, work / (leaf + ".part"), None, MAX_PACKAGE_BYTES)
+            return _cache_zip(got.path, got.sha256)
+    if parts.path.endswith("datapackage.json"):
+        return _from_descriptor_url(store, leaf)
+    raise FactpackError(f"{url}: a URL must name a package .zip or its datapackage.json "
+                        "(for a release store use load(NAME, store=URL))")
+
+
+def _from_descriptor_url(store: Store, leaf: str) -> Path:
+    """Download a descriptor and every resource file it names, each checked against its hash."""
+    raw = store.read(leaf, DESCRIPTOR_LIMIT)
+    final = cache_dir() / "descriptors" / hashlib.sha256(raw).hexdigest()
+    if _intact(final):
+        return final
+    with work_dir() as work:
+        folder = work / "package"
+        folder.mkdir()
+        (folder / "datapackage.json").write_bytes(raw)
+        descriptor = read_descriptor(folder)
+        for res in descriptor["resources"]:
+            paths = resource_paths(res)
+            if paths and not res.get("hash"):
+                # Without a hash the descriptor does not pin the content: nothing to verify.
+                raise FactpackError(f"{store.where(leaf)}: resource {res.get('name')!r} declares "
+                                    "no hash, so its download cannot be verified")
+            for rel in paths:
+                (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+                size = res.get("bytes") if len(paths) == 1 else None
+                store.download(rel, folder / rel, size, MAX_PACKAGE_BYTES)
+        check_package(folder, None, None)
+        return install(folder, final)
+
+
+# -- reading the tables ------------------------------------------------------------------------
+
+def _table_resources(descriptor: dict[str, Any]) -> dict[str, tuple[dict, dict | None]]:
+    """Table name (the file stem) -> (schema-bearing resource, its Parquet resource or None).
+
+    factpack builds publish each table twice, ``data/<t>.csv`` and ``data/<t>.parquet``.
+    """
+    found: dict[str, dict[str, dict]] = {}
+    for res in descriptor.get("resources", []):
+        paths = resource_paths(res)
+        if len(paths) != 1:
+            continue
+        p = PurePosixPath(paths[0])
+        fmt = (res.get("format") or p.suffix.lstrip(".")).lower()
+        if fmt in ("csv", "parquet"):
+            found.setdefault(p.stem, {})[fmt] = res
+    # The CSV resource's schema is the table's (the Parquet twin's points at twins).
+    return {t: (kinds.get("csv") or kinds["parquet"], kinds.get("parquet"))
+            for t, kinds in found.items()}
+
+
+def read_package(folder: Path) -> Package:
+    """Read an already verified package folder."""
+    descriptor = read_descriptor(folder)
+    tables = {}
+    for name, (res, parquet) in _table_resources(descriptor).items():
+        fields = res.get("schema", {}).get("fields", [])
+        if parquet is not None:
+            tables[name] = _read_parquet(folder, parquet, fields)
+        else:
+            tables[name] = _read_csv(folder, res)
+    if not tables:
+        raise FactpackError(f"{folder}: the package has no CSV or Parquet tables")
+    return Package(folder, descriptor, tables)
+
+
+def _read_parquet(folder: Path, res: dict, fields: list[dict]) -> pl.DataFrame:
+    rel = resource_paths(res)[0]
+    try:
+        frame = pl.read_parquet(folder / rel)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise FactpackError(f"{rel}: cannot read the Parquet file ({exc})") from None
+    names = [f["name"] for f in fields]
+    if fields and frame.columns != names:
+        raise FactpackError(f"{rel}: columns {frame.columns} differ from the Table Schema's "
+                            f"{names}")
+    for f in fields:
+        kind = f.get("type") or "any"
+        ok = ACCEPTS.get(kind, ACCEPTS["any"])  # an unknown type: the validator's concern
+        dtype = frame.schema[f["name"]]
+        if not ok(dtype):
+            raise FactpackError(f"{rel}: column {f['name']!r} is {dtype} in Parquet, but the "
+                                f"Table Schema says {kind}")
+    return frame
+
+
+def _read_csv(folder: Path, res: dict) -> pl.DataFrame:
+    """A CSV-only table typed the way factpack's Parquet would be; unparsable cells are errors."""
+    from ..build import parquet
+    from ..spec.models import Schema
+
+    rel = resource_paths(res)[0]
+    schema = Schema.model_validate(res.get("schema") or {})
+    try:
+        text = parquet.read_text(folder / rel, schema)
+        typed = parquet.typed(text, schema)
+    except pl.exceptions.PolarsError as exc:
+        raise FactpackError(f"{rel}: cannot read the CSV as its Table Schema says ({exc})") from None
+    for f in schema.fields:
+        lost = text.get_column(f.name).is_not_null() & typed.get_column(f.name).is_null()
+        if lost.any():
+            row = int(lost.arg_true()[0])
+            raise FactpackError(f"{rel}: row {row + 2}, field {f.name!r}: "
+                                f"{text.get_column(f.name)[row]!r} is not a valid {f.type}")
+    return typed
+

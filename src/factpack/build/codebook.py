@@ -1,0 +1,87 @@
+"""The built package's README: a codebook generated from its descriptor (jinja2).
+
+Tables, columns, types, allowed values and keys come from the Table Schemas
+written into ``datapackage.json``; how to cite and the licence from the
+dataset's metadata. The template is ``templates/README.md.j2``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import jinja2
+
+from .parquet import NATIVE
+from .sqlite import SQL_TYPES
+
+PARQUET_NAMES = {"integer": "int64", "number": "double", "boolean": "boolean", "date": "date32"}
+
+
+def cell(value: Any) -> str:
+    """Text safe inside a Markdown table cell: one line, pipes escaped."""
+    return " ".join(str(value).split()).replace("|", "\\|") if value is not None else ""
+
+
+def anchor(name: str) -> str:
+    """The HTML id of a table's section."""
+    return "table-" + re.sub(r"[^a-z0-9-]+", "-", name.lower())
+
+
+def constraints(field: dict[str, Any]) -> str:
+    """Constraints other than required and enum (those have their own columns)."""
+    c = field.get("constraints", {})
+    parts = []
+    if c.get("unique"):
+        parts.append("unique")
+    for key, label in (("minimum", "≥"), ("maximum", "≤"), ("exclusiveMinimum", ">"),
+                       ("exclusiveMaximum", "<")):
+        if key in c:
+            parts.append(f"{label} {c[key]}")
+    for key, label in (("minLength", "length ≥"), ("maxLength", "length ≤")):
+        if key in c:
+            parts.append(f"{label} {c[key]}")
+    if "pattern" in c:
+        parts.append(f"pattern `{c['pattern']}`")
+    return "; ".join(parts)
+
+
+def storage(field: dict[str, Any]) -> str:
+    """How the field is stored in Parquet and in SQLite."""
+    t = field.get("type", "any")
+    pq_type = PARQUET_NAMES[t] if t in NATIVE else "string"
+    sql_type = SQL_TYPES.get(t, "TEXT") + (" (0/1)" if t == "boolean" else "")
+    return f"{pq_type} / {sql_type}"
+
+
+def bib(text: str) -> str:
+    """Text for a BibTeX field: LaTeX's special characters escaped."""
+    return re.sub(r"([&%$#_{}])", r"\\\1", str(text))
+
+
+def bibtex_key(name: str, version: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", f"{name}_{version}")
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("factpack.build", "templates"), autoescape=False,
+        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined)
+    env.filters |= {"cell": cell, "anchor": anchor, "constraints": constraints,
+                    "storage": storage, "bib": bib}
+    return env
+
+
+def render(desc: dict[str, Any], counts: dict[str, int]) -> str:
+    """The README of a built package from its descriptor and row counts."""
+    csvs = [r for r in desc["resources"] if r["format"] == "csv"]
+    parquets = {r["path"].rsplit(".", 1)[0]: r for r in desc["resources"]
+                if r["format"] == "parquet"}
+    tables = [{**r, "rows": counts[r["name"]],
+               "parquet": parquets.get(r["path"].rsplit(".", 1)[0])} for r in csvs]
+    authors = " and ".join(c["title"] for c in desc.get("contributors", []))
+    return environment().get_template("README.md.j2").render(
+        pkg=desc, tables=tables, authors=authors, year=desc["created"][:4],
+        bibkey=bibtex_key(desc["name"], desc["version"]), first=tables[0]["name"],
+    )

@@ -1,0 +1,231 @@
+"""Typed tables: CSV text → polars columns typed from the Table Schema → Parquet, and back.
+
+Only types that every reader (pandas, polars, R arrow, DuckDB and frictionless-py
+5.21's Parquet reader) round-trips exactly get a native Parquet type; every other
+Table Schema type stays text in its lexical form, which the schema still
+describes. Partial-precision dates such as ``2025-06`` are ``string`` fields with
+a pattern, so they stay text too.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..core.errors import ErrorRecord
+from ..core.hashing import file_digest
+from ..core.paths import resolve_inside
+from ..spec import fieldtypes
+from ..spec.models import Field, Schema
+
+# Table Schema type → (polars dtype, Arrow type). Not listed → text.
+# ``year`` stays text: frictionless-py 5.21 rejects an int64 cell as a year.
+NATIVE: dict[str, tuple[pl.DataType, pa.DataType]] = {
+    "integer": (pl.Int64(), pa.int64()),
+    "number": (pl.Float64(), pa.float64()),
+    "boolean": (pl.Boolean(), pa.bool_()),
+    "date": (pl.Date(), pa.date32()),
+}
+TEXT = (pl.String(), pa.string())
+
+# Fixed writer options: the same frame always gives the same bytes (pyarrow stores
+# no timestamp, only its version in ``created_by``).
+WRITE_OPTIONS: dict[str, Any] = {
+    "compression": "zstd", "compression_level": 9, "version": "2.6", "use_dictionary": True,
+    "write_statistics": True, "data_page_version": "1.0", "store_schema": True,
+    "row_group_size": 1 << 20,
+}
+PARQUET_SUFFIX = "-parquet"  # a Parquet resource is named after its CSV twin plus this
+
+
+def twin_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """The Table Schema of a CSV resource's Parquet twin (descriptor dicts).
+
+    Two differences, both about frictionless-py 5.21 rather than the data:
+    foreign keys point at the other Parquet resources, so that set stands alone;
+    and each integer and number field also lists ``"nan"`` as a missing value,
+    because that reader turns a missing value of a numeric column into the float
+    NaN and would otherwise call it a type error (integer) or break a bound
+    (number). An int64 column cannot hold NaN, and :func:`verify_package` tells a
+    NaN from a missing value when it compares every cell with the CSV, so
+    nothing is hidden.
+    """
+    twin = json.loads(json.dumps(schema))
+    table_missing = twin.get("missingValues", [""])
+    for f in twin.get("fields", []):
+        if f.get("type") in ("integer", "number"):
+            missing = f.get("missingValues", table_missing)
+            f["missingValues"] = missing + (["nan"] if "nan" not in missing else [])
+    for fk in twin.get("foreignKeys", []):
+        if fk["reference"].get("resource"):
+            fk["reference"]["resource"] += PARQUET_SUFFIX
+    return twin
+
+
+def dtypes(field: Field) -> tuple[pl.DataType, pa.DataType]:
+    """The polars and Arrow types a field is stored as in Parquet."""
+    return NATIVE.get(field.type, TEXT)
+
+
+def null_text(field: Field, schema: Schema) -> list[str]:
+    """The cell texts that mean 'missing' for a field."""
+    return field.missingValues if field.missingValues is not None else schema.missingValues
+
+
+def read_text(path: Path, schema: Schema) -> pl.DataFrame:
+    """A CSV written by factpack, every cell as text; missing values are null."""
+    frame = pl.read_csv(path, infer_schema=False, empty_string_is_null=False,
+                        raise_if_empty=False)
+    return frame.with_columns(
+        pl.when(pl.col(f.name).is_in(null_text(f, schema))).then(None)
+        .otherwise(pl.col(f.name)).alias(f.name)
+        for f in schema.fields if f.name in frame.columns)
+
+
+def typed(text: pl.DataFrame, schema: Schema) -> pl.DataFrame:
+    """Text cells (missing values already null) typed from the schema, as Parquet will hold them."""
+    cols = []
+    for f in schema.fields:
+        dtype, _ = dtypes(f)
+        value = fieldtypes.parse(f, pl.col(f.name)) if f.type in NATIVE else pl.col(f.name)
+        cols.append(value.cast(dtype).alias(f.name))
+    return text.select(cols)
+
+
+def arrow_schema(schema: Schema) -> pa.Schema:
+    """Arrow schema with each field's title and description kept as Parquet metadata."""
+    fields = []
+    for f in schema.fields:
+        meta = {k: v for k, v in (("title", f.title), ("description", f.description),
+                                  ("tableschema:type", f.type)) if v}
+        fields.append(pa.field(f.name, dtypes(f)[1], nullable=True, metadata=meta))
+    meta = {k: v for k, v in (("title", schema.title), ("description", schema.description)) if v}
+    return pa.schema(fields, metadata=meta)
+
+
+def write(frame: pl.DataFrame, schema: Schema, path: Path) -> None:
+    """Write a typed frame (see :func:`typed`) to Parquet with fixed options."""
+    table = frame.to_arrow().cast(arrow_schema(schema))
+    pq.write_table(table, path, **WRITE_OPTIONS)
+
+
+def read(path: Path) -> pl.DataFrame:
+    frame = pl.from_arrow(pq.read_table(path))
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def first_difference(a: pl.DataFrame, b: pl.DataFrame) -> tuple[int, str] | None:
+    """(row index, column) of the first cell where two frames of equal shape differ."""
+    for name in a.columns:
+        diff = a.get_column(name).ne_missing(b.get_column(name))
+        if diff.any():
+            return int(diff.arg_true()[0]), name
+    return None
+
+
+# ---------------------------------------------------------------- verification
+
+
+def file_hash(path: Path) -> str:
+    """``sha256:<hex>`` of a file, as Data Package descriptors write it."""
+    return "sha256:" + file_digest(path)[0]
+
+
+def verify_package(folder: Path) -> list[ErrorRecord]:
+    """factpack's check of a built package, covering what frictionless-py 5.21 skips.
+
+    For every resource: the file's ``hash`` (and ``bytes`` where declared). For
+    every Parquet resource: its columns and Arrow types are those its Table Schema
+    gives (see :data:`NATIVE`), and its rows equal its CSV twin's, typed from the
+    CSV's schema — value for value, in order.
+    """
+    folder = Path(folder)
+    where = "datapackage.json"
+    try:
+        desc = json.loads((folder / where).read_text(encoding="utf-8"))
+        resources = desc["resources"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return [ErrorRecord(code="package-error", path=where, message=f"{where}: {exc}")]
+    errors: list[ErrorRecord] = []
+    by_path = {r.get("path"): r for r in resources}
+    for res in resources:
+        name, rel = res.get("name"), res.get("path")
+        path = resolve_inside(folder, rel)
+        if path is None:
+            errors.append(ErrorRecord(code="package-error", resource=name, path=where,
+                                      message=f"resource '{name}': path {rel!r} is not a file "
+                                              "inside the package"))
+            continue
+        if not path.is_file():
+            errors.append(ErrorRecord(code="source-error", resource=name, path=rel,
+                                      message=f"{rel}: the file is missing"))
+            continue
+        if "bytes" in res and res["bytes"] != path.stat().st_size:
+            errors.append(ErrorRecord(
+                code="byte-count", resource=name, path=rel,
+                message=f"{rel}: {path.stat().st_size} bytes, but the descriptor says "
+                        f"{res['bytes']}"))
+        actual = file_hash(path)
+        if res.get("hash") is None and res.get("format") == "parquet":
+            errors.append(ErrorRecord(code="hash-count", resource=name, path=rel,
+                                      message=f"{rel}: the descriptor declares no hash"))
+        elif res.get("hash") is not None and res["hash"] != actual:
+            errors.append(ErrorRecord(
+                code="hash-count", resource=name, path=rel,
+                message=f"{rel}: sha256 is {actual.split(':', 1)[1]}, but the descriptor says "
+                        f"{res['hash']}: the file was changed after the build"))
+        if res.get("format") == "parquet":
+            twin = by_path.get(str(Path(rel).with_suffix(".csv").as_posix()))
+            errors += _verify_parquet(folder, res, twin)
+    return errors
+
+
+def _verify_parquet(folder: Path, res: dict, twin: dict | None) -> list[ErrorRecord]:
+    name, rel = res["name"], res["path"]
+
+    def err(code: str, message: str, **kw) -> list[ErrorRecord]:
+        return [ErrorRecord(code=code, resource=name, path=rel, message=f"{rel}: {message}",
+                            **kw)]
+
+    if twin is None:
+        return err("package-error", "no CSV resource with the same table to compare it with")
+    try:
+        schema = Schema.model_validate(twin["schema"])
+        table = pq.read_table(folder / rel)
+    except (ValueError, TypeError, KeyError, pa.ArrowException) as exc:
+        return err("source-error", f"cannot be read as Parquet with a Table Schema: {exc}")
+    out: list[ErrorRecord] = []
+    if res.get("schema") != twin_schema(twin["schema"]):
+        out += err("schema-error", f"its Table Schema is not that of {twin['path']} (with "
+                                   "the two documented differences, see twin_schema)")
+    expected = arrow_schema(schema)
+    if table.schema.names != expected.names:
+        return out + err("incorrect-label", f"columns {table.schema.names} differ from the "
+                                            f"schema's fields {expected.names}")
+    for f, want in zip(schema.fields, expected):
+        got = table.schema.field(f.name).type
+        if got != want.type:
+            out += err("type-error", f"column '{f.name}' is {got} but the schema's type "
+                                     f"'{f.type}' is stored as {want.type}", field=f.name)
+    if out:
+        return out
+    try:
+        frame = read(folder / rel)
+        csv = typed(read_text(folder / twin["path"], schema), schema)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        return err("source-error", f"cannot compare it with {twin['path']}: {exc}")
+    if frame.height != csv.height:
+        return err("source-error", f"{frame.height} rows, but {twin['path']} has {csv.height}")
+    diff = first_difference(csv, frame)
+    if diff is not None:
+        i, col = diff
+        return err("source-error", f"row {i + 2} column '{col}' holds "
+                                 f"{frame[i, col]!r}, but {twin['path']} has {csv[i, col]!r}",
+                   row=i + 2, field=col, value=str(frame[i, col]))
+    return []

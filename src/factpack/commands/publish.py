@@ -1,0 +1,54 @@
+"""``factpack publish``: release built versions into the store, or check releases."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..core.errors import FactpackError
+from ..descriptors.load import repo_root
+from ..release.publish import check, publish
+
+
+def _is_date(text: str) -> bool:
+    """A real calendar date written YYYY-MM-DD (2026-13-45 is not)."""
+    try:
+        return len(text) == 10 and date.fromisoformat(text).isoformat() == text
+    except ValueError:
+        return False
+
+
+def cli(
+    datasets: Annotated[list[str] | None, typer.Argument(
+        help="Dataset names; none = every dataset")] = None,
+    store_path: Annotated[Path | None, typer.Option(
+        "--store", help="Release store folder (default build/site)")] = None,
+    check_only: Annotated[bool, typer.Option(
+        "--check", help="Only run the release checks (CI): exit 1 if any fails")] = False,
+    released_on: Annotated[str | None, typer.Option(
+        "--date", help="Release date of a new version (default today), YYYY-MM-DD")] = None,
+    site: Annotated[bool, typer.Option(help="Render the website after publishing")] = True,
+) -> None:
+    """Release built versions into the store and the ledger, or check releases (--check)."""
+    root = repo_root()
+
+    def say(message: str) -> None:
+        typer.echo(f"… {message}", err=True)
+
+    if check_only:
+        problems = check(root, datasets, say)
+        for p in problems:
+            typer.echo(f"release check: {p}", err=True)
+        if not problems:
+            typer.echo("release check: every released version rebuilds to its ledger bytes, "
+                       "and every change is versioned")
+        raise typer.Exit(1 if problems else 0)
+    if released_on is not None and not _is_date(released_on):
+        raise FactpackError(f"--date {released_on}: expected YYYY-MM-DD, a real calendar date")
+    from ..site.render import render  # the website, only when it is asked for
+
+    for line in publish(root, store_path, datasets, released_on, render if site else None, say):
+        typer.echo(line)

@@ -1,0 +1,44 @@
+"""``factpack validate [TARGET…]``: layers 1–3 on datasets or any data package."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from ..core.errors import FactpackError
+from ..descriptors.load import dataset_dirs, repo_root
+from ..validate import report as output
+from ..validate.run import validate_target
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+def cli(
+    targets: Annotated[list[str] | None, typer.Argument(
+        help="Dataset folders or names, datapackage.json/.yaml files (or a resource, schema or "
+             "bare CSV); none = every dataset")
+    ] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format")] = Format.text,
+    max_errors: Annotated[int, typer.Option(min=0, help="List at most this many errors per "
+                                                        "package (counts stay exact)")] = 1000,
+    release: Annotated[bool, typer.Option(help="Also apply release rules (no draft rows)")] = False,
+) -> None:
+    """Validate datasets or data packages: metadata, tables, and factpack's rules."""
+    root = repo_root()
+    chosen = targets or [str(p) for p in dataset_dirs(root)]
+    if not chosen:
+        raise FactpackError(f"no datasets under {root / 'datasets'} and no target given")
+    reports = [validate_target(t, root, release=release) for t in chosen]
+    if format is Format.json:
+        output.write_json(reports, max_errors)
+    elif format is Format.github:
+        output.write_github(reports, max_errors)
+    else:
+        output.write_text(reports, max_errors)
+    raise typer.Exit(0 if all(r.valid for r in reports) else 1)

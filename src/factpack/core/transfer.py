@@ -1,0 +1,257 @@
+"""Bytes from a release store: a local folder, a ``file://`` URL or an ``http(s)://`` URL.
+
+Downloads stream into a ``.part`` file while hashing. Over HTTP a dropped
+connection is resumed with a ``Range`` request, with a bounded number of
+retries and exponential backoff; a server that sends more bytes than the
+catalog declares is cut off. The caller owns the ``.part`` file's folder and
+removes it on failure, so nothing half-downloaded survives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+import httpx
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from .errors import FactpackError
+from .paths import is_relative_inside
+
+RETRIES = 5  # attempts after the first, per file, that made no progress
+BACKOFF = 0.5  # seconds before the first retry; doubles each time
+TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
+CHUNK = 1 << 16
+
+
+class _Retry(Exception):
+    """A transient failure worth another attempt."""
+
+
+@dataclass(frozen=True)
+class Download:
+    path: Path
+    sha256: str
+    bytes: int
+
+
+def safe_relpath(rel: str) -> str:
+    """A store-relative path that cannot leave the store (:func:`safepath.is_relative_inside`)."""
+    if not is_relative_inside(rel):
+        raise FactpackError(f"unsafe path {rel!r} in the catalog: paths must stay inside the store")
+    return rel
+
+
+class Store:
+    """Where ``catalog.json`` lives; every other path is relative to it."""
+
+    def __init__(self, location: str | Path, *, retries: int = RETRIES, backoff: float = BACKOFF,
+                 progress: bool = True) -> None:
+        text = str(location)
+        self.retries, self.backoff, self.progress = retries, backoff, progress
+        scheme = urlsplit(text).scheme.lower() if "://" in text else ""
+        if scheme in ("http", "https"):
+            base = text if text.endswith("/") else text + "/"
+            if base.endswith("/catalog.json/"):
+                base = base[: -len("catalog.json/")]
+            self.url: str | None = base
+            self.root: Path | None = None
+        elif scheme == "file":
+            self.url, self.root = None, Path(url2pathname(unquote(urlsplit(text).path)))
+        elif scheme:
+            raise FactpackError(f"unsupported store {text!r}: use a folder, file:// or http(s)://")
+        else:
+            self.url, self.root = None, Path(text)
+        if self.root is not None and self.root.name == "catalog.json":
+            self.root = self.root.parent
+        self.label = text
+
+    def where(self, rel: str) -> str:
+        """The URL or path of a store-relative file, for messages."""
+        rel = safe_relpath(rel)
+        return str(httpx.URL(self.url).join(rel)) if self.url else str(self.root / rel)
+
+    def read(self, rel: str, limit: int) -> bytes:
+        """A small file (a catalog or descriptor) in full, at most ``limit`` bytes."""
+        if self.root is not None:
+            path = self.root / safe_relpath(rel)
+            try:
+                with path.open("rb") as f:
+                    data = f.read(limit + 1)
+            except FileNotFoundError:
+                raise FactpackError(f"{path}: not found (is {self.label} a factpack store?)") from None
+            except OSError as exc:
+                raise FactpackError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        else:
+            data = self._get_all(self.where(rel), limit)
+        if len(data) > limit:
+            raise FactpackError(f"{self.where(rel)}: larger than {limit} bytes, refusing to read it")
+        return data
+
+    def download(self, rel: str, dest: Path, size: int | None, limit: int | None = None
+                 ) -> Download:
+        """Stream a file to ``dest``, hashing it.
+
+        ``size`` is the declared size (None if unknown): more is refused, less is
+        resumed. With no declared size at most ``limit`` bytes are accepted.
+        """
+        cap = size if size is not None else limit
+        if cap is None:
+            raise ValueError("download() needs a size or a limit")
+        with _bar(self.progress and bool(size), PurePosixPath(rel).name, size) as advance:
+            if self.root is not None:
+                return _copy_local(self.root / safe_relpath(rel), dest, cap, advance)
+            with _client() as client:
+                return self._http_download(client, self.where(rel), dest, size, cap, advance)
+
+    # -- HTTP -------------------------------------------------------------------------------
+
+    def _pause(self, failures: int) -> None:
+        """Exponential backoff before retry number ``failures``."""
+        time.sleep(self.backoff * 2 ** (failures - 1))
+
+    def _get_all(self, url: str, limit: int) -> bytes:
+        last: Exception | None = None
+        with _client() as client:
+            for failures in range(self.retries + 1):
+                if failures:
+                    self._pause(failures)
+                try:
+                    with client.stream("GET", url) as r:
+                        _check_status(r, url)
+                        data = bytearray()
+                        for chunk in r.iter_bytes():
+                            data += chunk
+                            if len(data) > limit:
+                                break
+                        return bytes(data)
+                except (httpx.TransportError, _Retry) as exc:
+                    last = exc
+        raise FactpackError(f"{url}: failed after {self.retries + 1} attempts: {_why(last)}")
+
+    def _http_download(self, client: httpx.Client, url: str, dest: Path, size: int | None,
+                       cap: int, advance) -> Download:
+        digest, have, last = hashlib.sha256(), 0, None
+        failures = 0
+        while True:
+            start = have
+            headers = {"Range": f"bytes={have}-"} if have else {}
+            try:
+                with client.stream("GET", url, headers=headers) as r:
+                    if have and r.status_code == 416 and size is None:
+                        return Download(dest, digest.hexdigest(), have)  # we had it all
+                    if have and r.status_code == 416:
+                        raise FactpackError(
+                            f"{url}: the server has only {have} bytes, the catalog says {size}")
+                    _check_status(r, url)
+                    if not (have and r.status_code == 206 and _range_start(r) == have):
+                        digest, have = hashlib.sha256(), 0  # no resume: start over
+                        advance(reset=True)
+                    with dest.open("ab" if have else "wb") as f:
+                        for chunk in r.iter_bytes():
+                            have += len(chunk)
+                            if have > cap:
+                                raise FactpackError(
+                                    f"{url}: the server sent more than the {cap} bytes "
+                                    f"{'declared' if size is not None else 'allowed'}; "
+                                    "refusing it")
+                            f.write(chunk)
+                            digest.update(chunk)
+                            advance(len(chunk))
+                if size is None or have == size:  # unknown size: httpx checks Content-Length
+                    return Download(dest, digest.hexdigest(), have)
+                raise _Retry(f"connection closed after {have} of {size} bytes")  # size known here
+            except (httpx.TransportError, _Retry) as exc:
+                last = exc
+                failures = 0 if have > start else failures + 1  # progress resets the count
+                if failures > self.retries:
+                    total = size if size is not None else "?"
+                    raise FactpackError(
+                        f"{url}: download failed after {failures} attempts without progress "
+                        f"({have} of {total} bytes): {_why(last)}") from None
+                if failures:
+                    self._pause(failures)
+
+
+def _client() -> httpx.Client:
+    # identity encoding: Range offsets then count the bytes we store
+    return httpx.Client(timeout=TIMEOUT, follow_redirects=True,
+                        headers={"Accept-Encoding": "identity"})
+
+
+def _check_status(r: httpx.Response, url: str) -> None:
+    if r.status_code in RETRY_STATUS:
+        raise _Retry(f"HTTP {r.status_code}")
+    if r.status_code == 404:
+        raise FactpackError(f"{url}: not found (HTTP 404)")
+    if r.status_code >= 400:
+        raise FactpackError(f"{url}: HTTP {r.status_code} {r.reason_phrase}")
+
+
+def _range_start(r: httpx.Response) -> int | None:
+    """First byte of a 206 response (``Content-Range: bytes START-END/TOTAL``)."""
+    value = r.headers.get("content-range", "")
+    try:
+        return int(value.split()[1].split("-")[0])
+    except (IndexError, ValueError):
+        return None
+
+
+def _why(exc: Exception | None) -> str:
+    text = str(exc) if exc else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _copy_local(src: Path, dest: Path, size: int, advance) -> Download:
+    digest, have = hashlib.sha256(), 0
+    try:
+        with src.open("rb") as f, dest.open("wb") as out:
+            while chunk := f.read(CHUNK):
+                have += len(chunk)
+                if have > size:
+                    raise FactpackError(f"{src}: larger than the {size} bytes declared or allowed")
+                out.write(chunk)
+                digest.update(chunk)
+                advance(len(chunk))
+    except FileNotFoundError:
+        raise FactpackError(f"{src}: not found in the store") from None
+    return Download(dest, digest.hexdigest(), have)
+
+
+class _bar:
+    """A rich download bar on stderr, shown only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool, label: str, total: int) -> None:
+        console = Console(stderr=True)
+        self.progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+            TransferSpeedColumn(), TimeRemainingColumn(),
+            console=console, transient=True, disable=not (enabled and console.is_terminal))
+        self.task = self.progress.add_task(label, total=total)
+
+    def __enter__(self):
+        self.progress.__enter__()
+
+        def advance(n: int = 0, reset: bool = False) -> None:
+            if reset:
+                self.progress.reset(self.task)
+            elif n:
+                self.progress.advance(self.task, n)
+
+        return advance
+
+    def __exit__(self, *exc) -> None:
+        self.progress.__exit__(*exc)

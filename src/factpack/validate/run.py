@@ -1,0 +1,85 @@
+"""Validate: run the layers in order and gather one report.
+
+1. metadata (done while loading, :mod:`factpack.descriptors`);
+2. tables (:mod:`factpack.table`), then foreign keys across tables;
+3. domain rules (:mod:`factpack.rules`) on the tables' text.
+Layer 4 (the built package re-checked by frictionless-py) runs in :mod:`factpack.build`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from ..core.errors import ErrorRecord
+from ..descriptors.load import LoadedPackage, load_target
+from .tables import check as table
+
+
+@dataclass
+class Report:
+    """Every problem found in one package, as a polars frame of error records."""
+
+    package: LoadedPackage
+    errors: pl.DataFrame
+    tables: dict[str, table.TableResult] = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return self.errors.height == 0
+
+    def records(self, limit: int | None = None) -> list[ErrorRecord]:
+        frame = self.errors if limit is None else self.errors.head(limit)
+        return [ErrorRecord(**{k: v for k, v in row.items() if v is not None})
+                for row in frame.iter_rows(named=True)]
+
+
+def records_frame(records: list[ErrorRecord]) -> pl.DataFrame:
+    if not records:
+        return table.empty_errors()
+    return pl.DataFrame([r.model_dump() for r in records], schema=table.ERROR_COLUMNS)
+
+
+def validate_package(pkg: LoadedPackage, release: bool = False) -> Report:
+    """Layers 2 and 3 over a loaded package (layer 1 errors are already in ``pkg.errors``)."""
+    strict = pkg.kind == "dataset"
+    frames = [records_frame(pkg.errors)]
+    results: dict[str, table.TableResult] = {}
+    referenced: dict[str, set[str]] = {}  # fields that foreign keys point to: kept for them
+    for res in pkg.resources:
+        for fk in res.schema.foreignKeys:
+            referenced.setdefault(fk.reference.resource or res.name, set()).update(
+                fk.reference.fields)
+    for res in pkg.resources:
+        result = table.check_table(res, strict=strict, referenced=referenced.get(res.name, set()))
+        results[res.name] = result
+        frames.append(result.error_frame())
+    frames += table.check_foreign_keys(results)
+    frames.append(records_frame(run_rules(pkg, results, release)))
+    errors = pl.concat([f.select(list(table.ERROR_COLUMNS)) for f in frames if f.height]
+                       or [table.empty_errors()])
+    order = {r.name: i for i, r in enumerate(pkg.resources)}
+    errors = errors.with_columns(
+        pl.col("resource").replace_strict(order, default=-1, return_dtype=pl.Int64).alias("_o")
+    ).sort(["_o", "row", "field_number", "code"], nulls_last=False).drop("_o")
+    return Report(pkg, errors, results)
+
+
+def run_rules(pkg: LoadedPackage, results: dict[str, table.TableResult],
+              release: bool) -> list[ErrorRecord]:
+    """Layer 3: factpack's rules over the raw text of every table that could be read."""
+    from .rules.check import check_rules  # layer 3, only for factpack's own datasets
+
+    if pkg.kind != "dataset":  # the rules describe factpack's data model, not any package
+        return []
+    tables = {name: r.raw for name, r in results.items() if r.raw is not None}
+    paths = {name: r.resource.relpath for name, r in results.items()}
+    root = pkg.root
+    return check_rules(tables, paths, root, release=release,
+                       schemas=pkg.schemas) if tables else []
+
+
+def validate_target(target: str | Path, root: Path, release: bool = False) -> Report:
+    return validate_package(load_target(target, root), release=release)
