@@ -1,28 +1,57 @@
-"""One rule for a path read from a descriptor or a catalog: it stays inside its folder.
+"""One rule for a path read from a descriptor, a catalog or a record: it stays inside its folder.
 
 Data Package paths are POSIX paths relative to the descriptor. Whoever wrote the
-descriptor (a download, a third-party package) must not reach outside the folder
-with ``..``, an absolute path, a URL, a Windows separator or a symbolic link.
+descriptor (a download, a third-party package, a pull request) must not reach outside
+the folder with ``..``, an absolute path, a URL, a Windows separator, a leading ``~`` or
+a symbolic link. Links are never followed, not even to a place inside the folder: what
+is checked is the file that is read, and nothing else can be swapped in behind it.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path, PurePosixPath
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def text_problem(rel: object) -> str | None:
+    """Why the text of ``rel`` could leave its folder, or None: it must be a non-empty
+    relative POSIX path with no ``..`` part, URL, backslash, drive letter or leading ``~``."""
+    if not isinstance(rel, str) or not rel:
+        return "is empty or not text"
+    if "://" in rel:
+        return "is a URL, not a path inside the folder"
+    if rel.startswith(("/", "\\")) or _DRIVE.match(rel):
+        return "is an absolute path; give a path relative to its folder"
+    if "\\" in rel:
+        return "has a backslash; paths use '/'"
+    if rel.startswith("~"):
+        return "starts with '~'; give a path relative to its folder"
+    if ".." in PurePosixPath(rel).parts:
+        return "leaves its folder ('..')"
+    return None
 
 
 def is_relative_inside(rel: object) -> bool:
-    """Whether ``rel`` is a relative POSIX path that cannot leave its folder by its text:
-    not empty, not absolute, no ``..`` part, no URL, no backslash, no leading ``~``."""
-    if not isinstance(rel, str) or not rel or "\\" in rel or "://" in rel or rel.startswith("~"):
-        return False
-    parts = PurePosixPath(rel)
-    return not parts.is_absolute() and ".." not in parts.parts
+    """Whether the text of ``rel`` passes :func:`text_problem`."""
+    return text_problem(rel) is None
+
+
+def locate(base: Path, rel: object) -> tuple[Path | None, str | None]:
+    """``(base / rel, None)`` when ``rel`` passes :func:`text_problem` and no part of it below
+    ``base`` is a symbolic link; else ``(None, why)``. The file need not exist."""
+    why = text_problem(rel)
+    if why is not None:
+        return None, why
+    current = base
+    for part in PurePosixPath(str(rel)).parts:
+        current = current / part
+        if current.is_symlink():
+            return None, f"goes through a symbolic link ({part}), which is not followed"
+    return current, None
 
 
 def resolve_inside(base: Path, rel: object) -> Path | None:
-    """``base / rel`` with links followed, if ``rel`` passes :func:`is_relative_inside`
-    and the result is still inside ``base``; else None."""
-    if not is_relative_inside(rel):
-        return None
-    path = (base / str(rel)).resolve()
-    return path if path.is_relative_to(base.resolve()) else None
+    """:func:`locate`, or None when the path is refused."""
+    return locate(base, rel)[0]

@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..core.errors import ErrorRecord, FactpackError
+from ..core.paths import locate
 from ..spec import fieldtypes
 from ..spec.models import (
     SUPPORTED_CONSTRAINTS,
@@ -225,27 +226,16 @@ def _short(value: Any) -> str | None:
     return s if len(s) <= 200 else s[:200] + "…"
 
 
-def safe_path(raw: str, base: Path, root: Path) -> tuple[Path | None, str | None]:
-    """Resolve ``raw`` against ``base``; refuse absolute paths, links and escapes from ``root``."""
+def safe_path(raw: str, base: Path) -> tuple[Path | None, str | None]:
+    """An existing file at ``raw`` under ``base`` (:func:`factpack.core.paths.locate`), or why not."""
     if raw.startswith(("http://", "https://", "ftp://", "s3://")):
         return None, f"remote path '{raw}' is not supported (factpack validates local files)"
-    candidate = Path(raw)
-    if candidate.is_absolute():
-        return None, f"absolute path '{raw}' is not allowed: use a path relative to the descriptor"
-    joined = base / candidate
-    if ".." in candidate.parts and not joined.resolve().is_relative_to(root.resolve()):
-        return None, f"path '{raw}' leaves the repository"
-    for part in [joined, *joined.parents]:
-        if part == base or part == root:
-            break
-        if part.is_symlink():
-            return None, f"path '{raw}' goes through a symbolic link, which is not allowed"
-    resolved = joined.resolve()
-    if not resolved.is_relative_to(root.resolve()):
-        return None, f"path '{raw}' leaves the repository"
-    if not resolved.is_file():
+    path, why = locate(base, raw)
+    if path is None:
+        return None, f"path '{raw}' {why}"
+    if not path.is_file():
         return None, f"file '{raw}' does not exist"
-    return resolved, None
+    return path.resolve(), None
 
 
 def load_dataset(folder: Path, root: Path) -> LoadedPackage:
@@ -263,14 +253,14 @@ def load_dataset(folder: Path, root: Path) -> LoadedPackage:
         return pkg
     pkg.meta, pkg.name = meta, meta.name
     for i, table in enumerate(meta.resources):
-        schema_file, err = safe_path(f"schemas/{table}.yaml", root, root)
+        schema_file, err = safe_path(f"schemas/{table}.yaml", root)
         if err:
             pkg.errors.append(ErrorRecord(
                 code="schema-error", resource=table, path=relmeta, line=lines.get(("resources", i)),
                 field=f"resources[{i}]", value=table, message=f"{relmeta}: table '{table}': {err}"))
             continue
         schema = _load_schema_file(pkg, schema_file, table, root, strict=True)
-        csv_file, err = safe_path(f"data/{table}.csv", folder, root)
+        csv_file, err = safe_path(f"data/{table}.csv", folder)
         if err:
             pkg.errors.append(ErrorRecord(
                 code="source-error", resource=table, path=rel(folder / "data" / f"{table}.csv", root),
@@ -466,7 +456,7 @@ def _load_resource(pkg: LoadedPackage, res: Resource, i: int, base: Path,
     if fmt not in SUPPORTED_FORMATS:
         return unsupported(f"format '{fmt}' is not supported (factpack validates CSV and "
                            "Parquet files)")
-    file, err = safe_path(res.path, base, pkg.root)
+    file, err = safe_path(res.path, base)
     if err:
         return unsupported(err)
     schema = _resource_part(pkg, res.schema_, Schema, "schema-error", name, base, lines, i, "schema")
@@ -490,7 +480,7 @@ def _resource_part(pkg: LoadedPackage, value: Any, model: type[BaseModel], code:
         return model()
     relpath, prefix = pkg.descriptor_path, ("resources", i, key)
     if isinstance(value, str):
-        file, err = safe_path(value, base, pkg.root)
+        file, err = safe_path(value, base)
         if err:
             pkg.errors.append(ErrorRecord(code=code, resource=name, path=relpath,
                                           line=lines.get(prefix), message=f"{key}: {err}"))

@@ -17,12 +17,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import polars as pl
 
 from ...core.errors import ErrorRecord
 from ...core.hashing import file_digest
+from ...core.paths import locate
 
 ROW, LINE = "_row", "_line"
 DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
@@ -83,22 +84,11 @@ class _Ctx:
         """The archived file for ``archive_path``, or why it is not acceptable."""
         if raw is None:
             return None, "is empty"
-        p = Path(raw)
-        if p.is_absolute() or raw.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", raw):
-            return None, "is an absolute path; give a path relative to the repository, under seeds/"
-        if ".." in p.parts or "\\" in raw:
-            return None, "leaves seeds/ ('..' or a backslash); give a path under seeds/"
-        if not p.parts or p.parts[0] != SEEDS or len(p.parts) < 2:
+        full, why = locate(self.root, raw)
+        if full is None:
+            return None, f"{why}; give a path under seeds/"
+        if PurePosixPath(raw).parts[0] != SEEDS or len(PurePosixPath(raw).parts) < 2:
             return None, "is not under seeds/; archived texts live in seeds/"
-        current = self.root
-        for part in p.parts:
-            current = current / part
-            if current.is_symlink():
-                return None, f"goes through a symbolic link ({part}); archive the file itself in seeds/"
-        seeds = (self.root / SEEDS).resolve()
-        full = (self.root / p).resolve()
-        if not full.is_relative_to(seeds):
-            return None, "resolves outside seeds/"
         if not full.is_file():
             return None, "does not exist; archive the text at that path or correct the path"
         return full, None
