@@ -117,7 +117,9 @@ def test_every_direct_quote_is_in_its_seed():
         if text is not None:
             assert normalise(r["text"]) in text, r["id"]
             checked += 1
-    assert checked == 2
+    # Only the 24 July quote: "We are ready to share our experience…" is the article's
+    # re-translation, a paraphrase since 1.1.0.
+    assert checked == 1
 
 
 def test_every_value_text_is_in_its_seed():
@@ -249,7 +251,10 @@ def test_16_july_remarks_are_the_new_york_posts():
     interview = by_id("sources")["nypost-zelensky-interview-2025-07-16"]
     assert interview["publisher"] == "New York Post" and interview["kind"] == "interview"
     july16 = [s for s in rows("statements") if s["said_on"] == "2025-07-16"]
-    assert len(july16) == 3 and all(s["origin_source_id"] == interview["id"] for s in july16)
+    assert len(july16) == 5 and all(s["origin_source_id"] == interview["id"] for s in july16)
+    # Conducted on 16 July 2025, published (so first reported) on 17 July 2025.
+    assert interview["published_on"] == "2025-07-17"
+    assert {s["reported_on"] for s in july16} == {"2025-07-17"}
     assert any(d["record_id"] == interview["id"] and d["reported_value"] == "Newsmax"
                for d in rows("discrepancies"))
 
@@ -408,5 +413,37 @@ def test_the_articles_errors_are_both_kept():
          "govinfo-fr-doc-2025-10814"),
         ("sources", "nypost-zelensky-interview-2025-07-16", "publisher", "Newsmax", "New York Post",
          "straits-times-2025-07"),
+        ("statements", "zelensky-ready-to-share-experience-2025-07-16", "mode",
+         '"We are ready to share our experience with the US and European partners," he said',
+         "paraphrase", "straits-times-2025-07"),
     }
     assert all(d["source_id"] == ARTICLE for d in rows("discrepancies"))
+
+
+# --------------------------------------------------------------------------- second audit (1.1.0)
+
+
+def test_drones_key_to_defence_is_from_the_16_july_interview():
+    s = by_id("statements")["zelensky-drones-key-to-defence"]
+    assert (s["said_on"], s["reported_on"], s["setting"], s["origin_source_id"]) == (
+        "2025-07-16", "2025-07-17", "interview", "nypost-zelensky-interview-2025-07-16")
+
+
+def test_share_experience_is_a_paraphrase_and_the_interviews_words_a_quote():
+    statements = by_id("statements")
+    article = statements["zelensky-ready-to-share-experience-2025-07-16"]
+    assert article["mode"] == "paraphrase" and article["source_id"] == ARTICLE
+    own = statements["zelensky-will-be-ready-to-share-experience-2025-07-16"]
+    assert (own["mode"], own["text"], own["source_id"], own["origin_source_id"]) == (
+        "direct-quote", "We will be ready to share this experience with America and other European partners",
+        "straits-times-2025-07", "nypost-zelensky-interview-2025-07-16")
+    assert (own["said_on"], own["reported_on"]) == (article["said_on"], article["reported_on"])
+    # The interview's English words are not the article's: the article does not print them.
+    assert normalise(own["text"]) not in archived(ARTICLE)
+
+
+def test_us_lags_claim_comes_from_the_new_york_post_article():
+    s = by_id("statements")["us-lags-russia-and-china-in-drones"]
+    assert (s["origin_source_id"], s["reported_on"]) == ("nypost-zelensky-interview-2025-07-16", "2025-07-17")
+    # When the unnamed officials and experts spoke is not known: no invented date.
+    assert s["said_on"] is None and s["speaker_id"] == "us-military-officials-and-drone-experts"
