@@ -359,8 +359,15 @@ def test_the_ukrainian_original_of_the_quote():
     uk = by_id("statements")["zelensky-quote-10-20-30-billion-2025-07-24-uk"]
     assert (uk["mode"], uk["language"], uk["said_on"], uk["reported_on"]) == (
         "direct-quote", "uk", "2025-07-24", "2025-07-25")
-    assert uk["text"] == ("Вони будуть цим займатися. … Дуже важливо підготувати цей договір, "
+    # Quoted exactly as fun.my.ua prints it: the two sentences back to back, no inserted "…".
+    assert uk["text"] == ("Вони будуть цим займатися. Дуже важливо підготувати цей договір, "
                           "серйозний договір на 10-20-30 мільярдів доларів")
+    assert "…" not in uk["text"] and "..." not in uk["text"]
+    source = by_id("sources")[uk["source_id"]]
+    assert (source["id"], source["language"]) == ("fun-my-ua-2025-07-25", "uk") and source["url"]
+    # Verbatim in its source wherever that source is archived (fun.my.ua is not, yet).
+    if archived(uk["source_id"]) is not None:
+        assert normalise(uk["text"]) in archived(uk["source_id"])
 
 
 def test_24_july_remarks_said_and_reported_apart():
