@@ -227,12 +227,14 @@ def test_the_10_20_30_billion_figure():
     assert (quote["said_on"], quote["reported_on"]) == ("2025-07-24", "2025-07-25")
 
 
-def test_later_figures_each_have_their_own_source_and_are_disputed():
+def test_later_figures_each_have_their_own_source_and_are_checked_only_with_two_reports():
     later = [f for f in rows("figures") if f["as_of"] > "2025-07-24"]
     assert {(f["as_of"], f["quantity"], f["value"]) for f in later} == {
-        ("2025-08-19", "money", "50000000000"), ("2025-08-21", "money", "50000000000"),
-        ("2025-08-21", "years", "5"), ("2025-08-21", "units-per-year", "10000000")}
-    assert all(f["source_id"] != ARTICLE and f["review_status"] == "disputed" for f in later)
+        ("2025-08-19", "money", "50000000000"), ("2025-08-20", "money", "50000000000"),
+        ("2025-08-20", "years", "5"), ("2025-08-20", "units-per-year", "10000000")}
+    assert all(f["source_id"] != ARTICLE and f["stage"] == "proposed" for f in later)
+    # 20 August 2025: two reports (RBC-Ukraine, Reuters/Interfax), checked; the FT document is PV.
+    assert {f["as_of"]: f["review_status"] for f in later} == {"2025-08-19": "disputed", "2025-08-20": "checked"}
 
 
 def test_executive_order_14307_corrected():
@@ -404,10 +406,10 @@ def test_companion_order_and_hegseth_memo():
 def test_later_figures_cite_the_fact_sheet_sources():
     later = {f["id"]: f["source_id"] for f in rows("figures") if f["as_of"] > "2025-07-24"}
     assert later == {
-        "drone-deal-50-billion-usd-2025-08-19": "menafn-ukrinform-2025-08",
-        "drone-deal-50-billion-usd-over-5-years-2025-08-21": "dantri-interfax-2025-08",
-        "drone-deal-5-years-2025-08-21": "dantri-interfax-2025-08",
-        "drone-deal-10-million-drones-a-year-2025-08-21": "dantri-interfax-2025-08",
+        "drone-deal-50-billion-usd-2025-08-19": "tportal-hr-20250819",
+        "drone-deal-50-billion-usd-over-5-years-2025-08-21": "rbc-ukraine-1755759199",
+        "drone-deal-5-years-2025-08-21": "rbc-ukraine-1755759199",
+        "drone-deal-10-million-drones-a-year-2025-08-21": "rbc-ukraine-1755759199",
     }
 
 
@@ -454,3 +456,33 @@ def test_us_lags_claim_comes_from_the_new_york_post_article():
     assert (s["origin_source_id"], s["reported_on"]) == ("nypost-zelensky-interview-2025-07-16", "2025-07-17")
     # When the unnamed officials and experts spoke is not known: no invented date.
     assert s["said_on"] is None and s["speaker_id"] == "us-military-officials-and-drone-experts"
+
+
+AUGUST_20 = ("drone-deal-50-billion-usd-over-5-years-2025-08-21", "drone-deal-5-years-2025-08-21",
+             "drone-deal-10-million-drones-a-year-2025-08-21")
+
+
+def test_august_figures_are_zelenskys_proposal_of_20_august():
+    statement = by_id("statements")["zelensky-drone-deal-proposed-for-production-2025-08-20"]
+    assert (statement["speaker_id"], statement["said_on"], statement["reported_on"], statement["setting"],
+            statement["review_status"]) == (
+        "volodymyr-zelensky", "2025-08-20", "2025-08-21", "meeting-with-journalists", "checked")
+    assert "proposed" in statement["text"] and "production" in statement["text"]
+    for fid in AUGUST_20:
+        f = by_id("figures")[fid]
+        # The ids keep the report date they were released with; the figure is as of the day said.
+        assert (f["statement_id"], f["as_of"], f["stage"]) == (statement["id"], "2025-08-20", "proposed"), fid
+        assert "unclear whether" in f["notes"] and "drone-deal-10-20-30-billion-usd" in f["notes"], fid
+
+
+def test_august_figures_are_never_summed_with_the_10_30_billion_figure():
+    money = [f for f in rows("figures") if f["deal_id"] == "ukraine-us-drone-deal" and f["quantity"] == "money"]
+    july = by_id("figures")["drone-deal-10-20-30-billion-usd"]
+    assert july["stage"] == "claimed"
+    assert all(f["stage"] != july["stage"] for f in money if f["id"] != july["id"])
+    # No figure holds a total of two others (10 + 50, 30 + 50, 50 + 50 billion…).
+    values = {f["id"]: [int(f[c]) for c in ("value_low", "value", "value_high") if f[c]] for f in money}
+    sums = {a + b for i in values for j in values if i < j for a in values[i] for b in values[j]}
+    assert not sums & {v for vs in values.values() for v in vs}
+    # The verbatim text of the July figure is kept as the article prints it.
+    assert july["value_text"] == "10-20-30 billion USD"
