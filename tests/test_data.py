@@ -486,3 +486,19 @@ def test_august_figures_are_never_summed_with_the_10_30_billion_figure():
     assert not sums & {v for vs in values.values() for v in vs}
     # The verbatim text of the July figure is kept as the article prints it.
     assert july["value_text"] == "10-20-30 billion USD"
+
+
+def test_the_deal_was_first_reported_on_18_july_by_svyrydenko():
+    deal = by_id("deals")["ukraine-us-drone-deal"]
+    assert deal["first_reported_on"] == "2025-07-18"
+    said = by_id("statements")["svyrydenko-plans-drone-deal-2025-07-18"]
+    assert (said["speaker_id"], said["said_on"], said["reported_on"], said["deal_id"], said["source_id"]) == (
+        "yulia-svyrydenko", "2025-07-18", "2025-07-18", "ukraine-us-drone-deal", "menafn-1109819556")
+    # No statement about the deal was reported before it was first reported.
+    about = [s["reported_on"] for s in rows("statements") if s["deal_id"] == deal["id"] and s["reported_on"]]
+    assert min(earliest(d) for d in about) == deal["first_reported_on"]
+    # She is a new actor with her post on the day.
+    assert by_id("actors")["yulia-svyrydenko"]["kind"] == "person"
+    role = by_id("roles")["svyrydenko-prime-minister"]
+    assert (role["actor_id"], role["title"], role["organisation_id"]) == (
+        "yulia-svyrydenko", "Prime Minister of Ukraine", "ukraine")
