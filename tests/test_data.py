@@ -267,13 +267,14 @@ def test_posts_with_dates_and_legal_basis():
         "2025-07-18", "Presidential Decree No. 496/2025")
     shmyhal = roles["shmyhal-minister-of-defence"]
     assert (shmyhal["start_on"], shmyhal["basis"], shmyhal["review_status"]) == (
-        "2025-07-17", "Verkhovna Rada vote (267 votes)", "disputed")
+        "2025-07-17", "Verkhovna Rada vote (267 votes)", "checked")
     assert (roles["shmyhal-prime-minister"]["start_on"], roles["shmyhal-prime-minister"]["end_on"]) == (
         "2020-03-04", "2025-07-16")
     kamyshin = roles["kamyshin-adviser-to-the-president"]
     assert (kamyshin["start_on"], kamyshin["basis"]) == ("2024-09-08", "Presidential Decree No. 623/2024")
     assert roles["trump-president-of-the-united-states-2025"]["start_on"] == "2025-01-20"
-    assert roles["hegseth-us-secretary-of-defense"]["review_status"] == "disputed"
+    # Sworn in on 25 January 2025: verified since 1.1.0 (KYMA; AP).
+    assert roles["hegseth-us-secretary-of-defense"]["review_status"] == "checked"
 
 
 def test_contract_team_tasked_by_zelensky():
@@ -386,8 +387,8 @@ def test_umerov_and_shmyhal_tenures_at_the_precision_given():
     umerov = roles["umerov-minister-of-defence"]
     assert (umerov["start_on"], umerov["end_on"], umerov["basis"]) == ("2023-09", "2025-07", None)
     shmyhal = roles["shmyhal-minister-of-defence"]
-    # The end (around 13-14 January 2026) is PV: only the month, and the row is disputed.
-    assert shmyhal["end_on"] == "2026-01" and "PV" in shmyhal["notes"]
+    # Dismissed by the Verkhovna Rada on 13 January 2026: verified since 1.1.0, so the day is given.
+    assert shmyhal["end_on"] == "2026-01-13"
     assert roles["hegseth-us-secretary-of-defense"]["start_on"] == "2025-01-25"
 
 
@@ -502,3 +503,18 @@ def test_the_deal_was_first_reported_on_18_july_by_svyrydenko():
     role = by_id("roles")["svyrydenko-prime-minister"]
     assert (role["actor_id"], role["title"], role["organisation_id"]) == (
         "yulia-svyrydenko", "Prime Minister of Ukraine", "ukraine")
+
+
+def test_shmyhals_posts_follow_each_other_without_overlap():
+    posts = sorted((r for r in rows("roles") if r["actor_id"] == "denys-shmyhal"),
+                   key=lambda r: earliest(r["start_on"]))
+    assert [(r["id"], r["start_on"], r["end_on"]) for r in posts] == [
+        ("shmyhal-prime-minister", "2020-03-04", "2025-07-16"),
+        ("shmyhal-minister-of-defence", "2025-07-17", "2026-01-13"),
+        ("shmyhal-first-deputy-prime-minister-and-minister-of-energy", "2026-01-14", None),
+    ]
+    for before, after in zip(posts, posts[1:]):
+        assert latest(before["end_on"]) < earliest(after["start_on"]), (before["id"], after["id"])
+    assert posts[-1]["basis"] == "Verkhovna Rada vote (248 votes)"
+    assert all(r["review_status"] == "checked" for r in posts)
+    assert "Minister of Energy from 14 January 2026" in by_id("actors")["denys-shmyhal"]["description"]
