@@ -242,8 +242,14 @@ def test_executive_order_14307_corrected():
     assert (eo["identifier"], eo["title"], eo["signed_on"], eo["published_on"], eo["citation"],
             eo["issuer_id"]) == ("EO 14307", "Unleashing American Drone Dominance", "2025-06-06",
                                  "2025-06-11", "90 FR 24727", "donald-trump")
-    kept = [d for d in rows("discrepancies") if d["record_id"] == eo["id"]]
-    assert [d["reported_value"] for d in kept] == ["Building American Drone Dominance"]
+    kept = {d["field"]: d for d in rows("discrepancies") if d["record_id"] == eo["id"]}
+    assert {f: d["reported_value"] for f, d in kept.items()} == {
+        "title": "Building American Drone Dominance",
+        "summary": "expedite licensing for drone manufacturers"}
+    # The summary says what the order directs, and nothing about licensing manufacturers.
+    assert kept["summary"]["verified_value"] == eo["summary"] and "licens" not in eo["summary"]
+    for part in ("beyond-visual-line-of-sight", "waivers", "supply chain", "export", "approved-drone list"):
+        assert part in eo["summary"], part
     # "In June" is all the article says: the statement keeps the month.
     assert by_id("statements")["trump-signs-drone-executive-order-2025-06"]["said_on"] == "2025-06"
     assert {p["identifier"] for p in rows("policies")} >= {"EO 14307", "EO 14305"}
@@ -423,6 +429,10 @@ def test_the_articles_errors_are_both_kept():
          "govinfo-fr-doc-2025-10814"),
         ("sources", "nypost-zelensky-interview-2025-07-16", "publisher", "Newsmax", "New York Post",
          "straits-times-2025-07"),
+        ("policies", "eo-14307-unleashing-american-drone-dominance", "summary",
+         "expedite licensing for drone manufacturers",
+         by_id("policies")["eo-14307-unleashing-american-drone-dominance"]["summary"],
+         "govinfo-fr-doc-2025-10814"),
         ("statements", "zelensky-ready-to-share-experience-2025-07-16", "mode",
          '"We are ready to share our experience with the US and European partners," he said',
          "paraphrase", "straits-times-2025-07"),
