@@ -528,3 +528,75 @@ def test_shmyhals_posts_follow_each_other_without_overlap():
     assert posts[-1]["basis"] == "Verkhovna Rada vote (248 votes)"
     assert all(r["review_status"] == "checked" for r in posts)
     assert "Minister of Energy from 14 January 2026" in by_id("actors")["denys-shmyhal"]["description"]
+
+
+# --------------------------------------------------------------------------- what happened next (1.1.0)
+
+
+def test_deal_status_follows_the_latest_fact():
+    deals, history = by_id("deals"), rows("deal_status_history")
+    assert deals["ukraine-us-drone-deal"]["status"] == "under-negotiation"
+    for deal_id, deal in deals.items():
+        theirs = [h for h in history if h["deal_id"] == deal_id]
+        assert theirs, deal_id
+        assert [h["as_of"] for h in theirs] == sorted(h["as_of"] for h in theirs), deal_id
+        assert theirs[-1]["status"] == deal["status"], deal_id
+    latest_fact = [h for h in history if h["deal_id"] == "ukraine-us-drone-deal"][-1]
+    assert (latest_fact["as_of"], latest_fact["review_status"]) == ("2026-03-12", "checked")
+    unsigned = by_id("statements")[latest_fact["statement_id"]]
+    assert (unsigned["speaker_id"], unsigned["mode"], unsigned["said_on"], unsigned["text"]) == (
+        "volodymyr-zelensky", "direct-quote", "2026-03-12",
+        "We have not yet had the opportunity to sign this document")
+    # Nothing says it was signed or cancelled.
+    assert not {h["status"] for h in history} & {"signed", "cancelled"}
+
+
+def test_status_history_rows_agree_with_their_statements():
+    statements = by_id("statements")
+    for h in rows("deal_status_history"):
+        if h["statement_id"]:
+            s = statements[h["statement_id"]]
+            assert s["deal_id"] == h["deal_id"] and s["said_on"] == h["as_of"], h["id"]
+        if h["review_status"] == "checked" and h["statement_id"]:
+            assert statements[h["statement_id"]]["review_status"] == "checked", h["id"]
+    # The deal was not known before it was first reported.
+    for h in rows("deal_status_history"):
+        assert earliest(h["as_of"]) >= earliest(by_id("deals")[h["deal_id"]]["first_reported_on"]), h["id"]
+
+
+def test_first_us_comment_ends_the_no_comment():
+    trump = by_id("statements")["trump-would-buy-ukrainian-drones-2025-10-17"]
+    assert (trump["speaker_id"], trump["mode"], trump["said_on"], trump["review_status"]) == (
+        "donald-trump", "direct-quote", "2025-10-17", "checked")
+    assert trump["text"].startswith("We are – yeah, we would.")
+    no_comment = by_id("statements")["us-no-comment-on-drone-agreement"]
+    assert trump["id"] in no_comment["notes"]
+    # No US voice on the deal is dated before Trump's comment.
+    us = {"donald-trump", "pete-hegseth", "united-states", "us-department-of-defense", "white-house", "anna-kelly"}
+    earlier = [s["id"] for s in rows("statements") if s["speaker_id"] in us and s["deal_id"] and s["said_on"]
+               and s["mode"] != "no-comment" and earliest(s["said_on"]) < "2025-10-17"]
+    assert earlier == []
+
+
+def test_single_report_and_weak_outlet_claims_are_disputed_or_left_out():
+    single = {"unn-ukraine-us-drone-talks", "censor-net-3583107", "newsmax-2026-03-10-drone-interceptor",
+              "unn-why-drone-deal-not-concluded"}
+    for table in ("statements", "deal_status_history", "roles"):
+        for r in rows(table):
+            if r["source_id"] in single:
+                assert r["review_status"] == "disputed", (table, r["id"])
+    statements = by_id("statements")
+    assert statements["axios-us-dismissed-drone-offer-2026-03"]["speaker_id"] == "axios"
+    assert statements["kelly-rebuts-axios-report-2026-03"]["speaker_id"] == "anna-kelly"
+    # A remark found only on weak outlets stays out.
+    assert not any("last person" in (s["text"] + (s["notes"] or "")) for s in rows("statements"))
+
+
+def test_what_happened_next_dates():
+    statements = by_id("statements")
+    assert statements["zelensky-us-drone-deal-team-to-come-2025-11-03"]["said_on"] == "2025-11-03"
+    assert statements["axios-us-dismissed-drone-offer-2026-03"]["reported_on"] == "2026-03-10"
+    talks = by_id("deal_status_history")["ukraine-us-drone-deal-under-negotiation-2025-09-29"]
+    assert (talks["as_of"], talks["status"], talks["statement_id"]) == ("2025-09-29", "under-negotiation", None)
+    # Undated in the sources: no date invented.
+    assert statements["zelensky-no-bilateral-drone-deal-face-the-nation"]["said_on"] is None
