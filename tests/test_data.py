@@ -600,3 +600,11 @@ def test_what_happened_next_dates():
     assert (talks["as_of"], talks["status"], talks["statement_id"]) == ("2025-09-29", "under-negotiation", None)
     # Undated in the sources: no date invented.
     assert statements["zelensky-no-bilateral-drone-deal-face-the-nation"]["said_on"] is None
+
+
+def test_statements_link_to_the_policy_they_are_about():
+    links = {(r["statement_id"], r["policy_id"]) for r in rows("statement_policies")}
+    assert ("trump-signs-drone-executive-order-2025-06", "eo-14307-unleashing-american-drone-dominance") in links
+    assert {s for s, _ in links} <= set(by_id("statements")) and {p for _, p in links} <= set(by_id("policies"))
+    # Hegseth's "new policies" are unnamed: no link to his memo is asserted.
+    assert not any(s == "hegseth-acknowledges-drone-gap" for s, _ in links)
