@@ -608,3 +608,12 @@ def test_statements_link_to_the_policy_they_are_about():
     assert {s for s, _ in links} <= set(by_id("statements")) and {p for _, p in links} <= set(by_id("policies"))
     # Hegseth's "new policies" are unnamed: no link to his memo is asserted.
     assert not any(s == "hegseth-acknowledges-drone-gap" for s, _ in links)
+
+
+def test_version_has_its_changelog_entry_and_created_is_from_the_data():
+    changelog = (DATASET / "CHANGELOG.md").read_text(encoding="utf-8")
+    headings = [line.split()[1] for line in changelog.splitlines() if line.startswith("## ")]
+    assert headings[0] == META["version"] == "1.1.0"
+    # created is when the dataset was first committed, not when a version was made.
+    assert META["created"] == "2026-11-24T02:01:06Z"
+    assert META["resources"][-2:] == ["deal_status_history", "statement_policies"]
