@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import itertools
 from pathlib import Path
 
 import polars as pl
@@ -523,7 +524,7 @@ def test_shmyhals_posts_follow_each_other_without_overlap():
         ("shmyhal-minister-of-defence", "2025-07-17", "2026-01-13"),
         ("shmyhal-first-deputy-prime-minister-and-minister-of-energy", "2026-01-14", None),
     ]
-    for before, after in zip(posts, posts[1:]):
+    for before, after in itertools.pairwise(posts):
         assert latest(before["end_on"]) < earliest(after["start_on"]), (before["id"], after["id"])
     assert posts[-1]["basis"] == "Verkhovna Rada vote (248 votes)"
     assert all(r["review_status"] == "checked" for r in posts)
