@@ -29,7 +29,8 @@ import polars as pl
 from ..core.errors import FactpackError
 from ..core.paths import is_relative_inside, resolve_inside
 from ..core.versions import BUMPS
-from ..descriptors.load import read_descriptor, repo_root
+from ..descriptors.load import repo_root
+from ..descriptors.read import read_descriptor
 
 REPORT_VERSION = 1
 ROWS_PER_BUCKET = 1_250_000

@@ -294,7 +294,7 @@ def locate_version(name: str, version: str, root: Path, workdir: Path,
         return rebuild(root, name, release, workdir, own_code=True)[0]
     dataset = root / "datasets" / name
     if (dataset / "dataset.yaml").is_file():
-        from ..descriptors.load import read_descriptor
+        from ..descriptors.read import read_descriptor
 
         meta, _ = read_descriptor(dataset / "dataset.yaml")
         if isinstance(meta, dict) and str(meta.get("version")) == version:

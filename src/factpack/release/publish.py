@@ -32,7 +32,8 @@ import yaml
 
 from ..core.errors import FactpackError
 from ..core.versions import bumped, parse_version
-from ..descriptors.load import dataset_dirs, read_descriptor
+from ..descriptors.load import dataset_dirs
+from ..descriptors.read import read_descriptor
 from . import diff, ledger, store
 from .ledger import Ledger, Release
 
