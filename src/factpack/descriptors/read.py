@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ..core.errors import ErrorRecord
+from ..core.errors import ErrorRecord, FactpackError
 from ..spec.models import unknown_properties
 
 
@@ -24,12 +27,78 @@ def rel(path: Path, root: Path) -> str:
     return str(path)
 
 
+DESCRIPTOR_LIMIT = 64 << 20  # bytes: far above any real descriptor, bounded against a hostile one
+MAX_DEPTH = 64  # nesting levels: a Table Schema needs about 8
+
+
+class DescriptorError(FactpackError):
+    """A descriptor that cannot be read: not JSON or YAML, too large, too deep, or aliased."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
 def read_descriptor(path: Path) -> tuple[Any, dict[tuple, int]]:
-    """Parse JSON or YAML; return the data and a map from key paths to 1-based line numbers."""
-    text = path.read_text(encoding="utf-8")
-    node = yaml.compose(text, Loader=yaml.SafeLoader)  # JSON is YAML: one parser, line numbers
-    data = yaml.safe_load(text) if node is not None else None
+    """Parse a descriptor: YAML for ``.yaml``/``.yml``, strict JSON otherwise (as frictionless-py
+    decides). Return the data and a map from key paths to 1-based line numbers.
+
+    Bounded by design: at most :data:`DESCRIPTOR_LIMIT` bytes and :data:`MAX_DEPTH` levels,
+    and no YAML aliases (a kilobyte of nested aliases expands to gigabytes).
+    """
+    with path.open("rb") as f:
+        raw = f.read(DESCRIPTOR_LIMIT + 1)
+    if len(raw) > DESCRIPTOR_LIMIT:
+        raise DescriptorError(f"larger than {DESCRIPTOR_LIMIT >> 20} MiB, more than a descriptor "
+                              "needs")
+    text = raw.decode("utf-8")
+    try:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            if _flow_depth(text) > MAX_DEPTH:  # PyYAML takes minutes on deep flow nesting
+                raise DescriptorError(f"nested more than {MAX_DEPTH} levels deep")
+            if any(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, Loader=yaml.SafeLoader)):
+                raise DescriptorError("YAML aliases (*name) are not allowed in a descriptor: "
+                                      "write the value out")
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            data = yaml.safe_load(text) if node is not None else None
+        else:
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise DescriptorError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column "
+                                      f"{exc.colno})", exc.lineno) from None
+            # Line numbers from the YAML composer, which reads JSON too. Strict JSON has no
+            # raw tab inside a string, so tabs (which YAML refuses as indentation) are spaces.
+            node = yaml.compose(text.replace("\t", " "), Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise DescriptorError(f"nested more than {MAX_DEPTH} levels deep") from None
+    if _depth(data) > MAX_DEPTH:
+        raise DescriptorError(f"nested more than {MAX_DEPTH} levels deep")
     return data, _lines(node)
+
+
+_QUOTED_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\n]|\'\')*\'|#[^\n]*')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def _flow_depth(text: str) -> int:
+    """How deeply YAML flow brackets nest (quoted text and comments left out), in one pass."""
+    brackets = _NOT_BRACKET.sub("", _QUOTED_OR_COMMENT.sub("", text))
+    return max(accumulate(1 if c in "[{" else -1 for c in brackets), default=0)
+
+
+def _depth(data: Any) -> int:
+    """How deeply lists and objects nest in ``data`` (iteratively: no recursion to exhaust)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, (dict, list)):
+            deepest = max(deepest, level)
+            if level > MAX_DEPTH:
+                break
+            items = value.values() if isinstance(value, dict) else value
+            stack.extend((v, level + 1) for v in items)
+    return deepest
 
 
 def read_or_report(errors: list[ErrorRecord], path: Path, relpath: str, code: str,
@@ -37,13 +106,19 @@ def read_or_report(errors: list[ErrorRecord], path: Path, relpath: str, code: st
     """:func:`read_descriptor`, or None with the syntax or encoding error recorded (and its line)."""
     try:
         return read_descriptor(path)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+    except DescriptorError as exc:
+        errors.append(ErrorRecord(code=code, resource=resource, path=relpath, line=exc.line,
+                                  message=f"{relpath}: {exc}"))
+    except UnicodeDecodeError as exc:
+        errors.append(ErrorRecord(code=code, resource=resource, path=relpath,
+                                  message=f"{relpath}: not UTF-8 text: {exc}"))
+    except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         errors.append(ErrorRecord(
             code=code, resource=resource, path=relpath,
             line=mark.line + 1 if mark is not None else None,
-            message=f"{relpath}: not valid JSON/YAML: {exc}"))
-        return None
+            message=f"{relpath}: not valid YAML: {exc}"))
+    return None
 
 
 def _lines(node: Any, prefix: tuple = ()) -> dict[tuple, int]:

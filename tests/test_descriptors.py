@@ -1,0 +1,85 @@
+"""Descriptors are read as what they are (JSON as JSON, YAML as YAML) and bounded by design.
+
+A descriptor comes from whoever wrote the package: a syntax error is reported with its
+line, and one built to exhaust memory or the stack (nested aliases, deep nesting, sheer
+size) is refused with a clear error before it can grow.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from factpack.descriptors import read
+from factpack.descriptors.load import load_package
+
+CSV = "id,name\n1,a\n"
+RESOURCE = {"name": "d", "path": "d.csv", "schema": {"fields": [
+    {"name": "id", "type": "integer"}, {"name": "name", "type": "string"}]}}
+
+
+def package(tmp_path: Path, name: str, text: str) -> Path:
+    (tmp_path / "d.csv").write_text(CSV, encoding="utf-8")
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def only_error(path: Path):
+    pkg = load_package(path)
+    assert len(pkg.errors) == 1, pkg.errors
+    return pkg.errors[0]
+
+
+def test_tab_indented_json_is_valid_json(tmp_path):
+    text = json.dumps({"name": "p", "resources": [RESOURCE]}, indent="\t")
+    pkg = load_package(package(tmp_path, "datapackage.json", text))
+    assert pkg.errors == [] and [r.name for r in pkg.resources] == ["d"]
+    _, lines = read.read_descriptor(tmp_path / "datapackage.json")
+    assert lines[("resources", 0, "path")] == text.splitlines().index('\t\t\t"path": "d.csv",') + 1
+
+
+def test_json_with_a_trailing_comma_is_an_error_with_its_line(tmp_path):
+    text = '{\n  "name": "p",\n  "resources": [{"name": "d", "path": "d.csv",}]\n}\n'
+    error = only_error(package(tmp_path, "datapackage.json", text))
+    assert error.code == "package-error" and error.line == 3
+    assert "not valid JSON" in error.message and "datapackage.json" in error.message
+
+
+def test_yaml_is_read_as_yaml(tmp_path):
+    text = "name: p\nresources:\n  - name: d\n    path: d.csv\n"
+    pkg = load_package(package(tmp_path, "datapackage.yaml", text))
+    assert pkg.errors == [] and pkg.resources[0].name == "d"
+
+
+def test_yaml_aliases_are_refused_before_they_expand(tmp_path):
+    lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for i in range(1, 10):  # 9**10 strings if expanded
+        lines.append(f"l{i}: &l{i} [" + ",".join([f"*{'a' if i == 1 else f'l{i - 1}'}"] * 9) + "]")
+    lines.append("resources: [*l9]")
+    error = only_error(package(tmp_path, "datapackage.yaml", "\n".join(lines) + "\n"))
+    assert error.code == "package-error" and "aliases" in error.message
+
+
+@pytest.mark.parametrize("name,depth", [("datapackage.json", 100_000), ("datapackage.json", 65),
+                                        ("datapackage.yaml", 100_000)])
+def test_deep_nesting_is_refused(tmp_path, name, depth):
+    text = "[" * depth + "]" * depth
+    error = only_error(package(tmp_path, name, text))
+    assert error.code == "package-error" and "levels deep" in error.message
+
+
+def test_an_oversized_descriptor_is_refused_without_reading_it_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(read, "DESCRIPTOR_LIMIT", 1000)
+    text = json.dumps({"name": "p", "resources": [RESOURCE], "description": "x" * 2000})
+    error = only_error(package(tmp_path, "datapackage.json", text))
+    assert error.code == "package-error" and "larger than" in error.message
+
+
+def test_a_descriptor_that_is_not_utf8_is_an_error(tmp_path):
+    path = package(tmp_path, "datapackage.json", "")
+    path.write_bytes('{"name": "caf\u00e9", "resources": []}'.encode("latin-1"))
+    error = only_error(path)
+    assert error.code == "package-error" and "UTF-8" in error.message
