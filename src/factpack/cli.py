@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from importlib import import_module
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -16,13 +17,28 @@ from rich.console import Console
 from .core.errors import FactpackError
 from .validate import report as output
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Publish hand-checked records as versioned, validated data packages.")
+# Plain help (rich_markup_mode=None): flags read as flags (`--check`, not `--check <bool>`)
+# and the text stays readable in a CI log.
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  context_settings={"help_option_names": ["-h", "--help"]},
+                  help="Publish hand-checked records as versioned, validated data packages.\n\n"
+                       "Exit codes (every command): 0 valid, done or identical; 1 invalid or "
+                       "different; 2 unusable input or usage.")
 err = Console(stderr=True, soft_wrap=True)  # hashes and paths stay on one line
 
 
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"factpack {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
-def _group() -> None:
+def _group(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit")] = False,
+) -> None:
     """factpack: validate, build, diff, publish and fetch Frictionless data packages."""
 
 
