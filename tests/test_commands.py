@@ -41,3 +41,20 @@ def test_the_group_help_states_the_exit_codes(monkeypatch, capsys):
 def test_an_unknown_option_is_a_usage_error(monkeypatch, capsys):
     code, out = run(monkeypatch, capsys, "validate", "--no-such-flag")
     assert code == 2 and "no-such-flag" in out
+
+
+def test_validate_without_target_takes_the_folders_datapackage(monkeypatch, capsys, tmp_path):
+    (tmp_path / "data.csv").write_text("id\n1\nx\n")
+    (tmp_path / "datapackage.json").write_text(
+        '{"name": "here", "resources": [{"name": "data", "path": "data.csv", '
+        '"schema": {"fields": [{"name": "id", "type": "integer"}]}}]}')
+    monkeypatch.chdir(tmp_path)
+    code, out = run(monkeypatch, capsys, "validate", "--format", "json")
+    assert code == 1 and '"type-error"' in out and "datapackage.json" in out
+
+
+def test_validate_without_target_or_datasets_is_a_usage_error(monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("")  # a repository without datasets
+    code, out = run(monkeypatch, capsys, "validate")
+    assert code == 2 and "name what to validate" in out

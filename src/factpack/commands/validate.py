@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,18 +23,23 @@ class Format(str, Enum):
 def cli(
     targets: Annotated[list[str] | None, typer.Argument(
         help="Dataset folders or names, datapackage.json/.yaml files (or a resource, schema or "
-             "bare CSV); none = every dataset")
+             "bare CSV); none = the current folder's datapackage.json|yaml|yml, else every "
+             "dataset of the repository")
     ] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format")] = Format.text,
     max_errors: Annotated[int, typer.Option(min=0, help="List at most this many errors per "
                                                         "package (counts stay exact)")] = 1000,
     release: Annotated[bool, typer.Option(help="Also apply release rules (no draft rows)")] = False,
 ) -> None:
-    """Validate datasets or data packages: metadata, tables, and factpack's rules."""
+    """Validate datasets or data packages: metadata, tables, and factpack's rules.
+
+    Exit 0 valid, 1 invalid, 2 unusable input or usage.
+    """
     root = repo_root()
-    chosen = targets or [str(p) for p in dataset_dirs(root)]
+    chosen = targets or default_targets(Path.cwd(), root)
     if not chosen:
-        raise FactpackError(f"no datasets under {root / 'datasets'} and no target given")
+        raise FactpackError(f"no datapackage.json here and no datasets under "
+                            f"{root / 'datasets'}: name what to validate")
     reports = [validate_target(t, root, release=release) for t in chosen]
     if format is Format.json:
         output.write_json(reports, max_errors)
@@ -42,3 +48,11 @@ def cli(
     else:
         output.write_text(reports, max_errors)
     raise typer.Exit(0 if all(r.valid for r in reports) else 1)
+
+
+def default_targets(here: Path, root: Path) -> list[str]:
+    """The folder's own package descriptor if it has one, else every dataset of the repository."""
+    for name in ("datapackage.json", "datapackage.yaml", "datapackage.yml"):
+        if (here / name).is_file():
+            return [str(here / name)]
+    return [str(p) for p in dataset_dirs(root)]
