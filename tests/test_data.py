@@ -282,6 +282,7 @@ def test_posts_with_dates_and_legal_basis():
     assert roles["trump-president-of-the-united-states-2025"]["start_on"] == "2025-01-20"
     # Sworn in on 25 January 2025: verified since 1.1.0 (KYMA; AP).
     assert roles["hegseth-us-secretary-of-defense"]["review_status"] == "checked"
+    assert roles["hegseth-us-secretary-of-defense"]["source_id"] == "kyma-2025-01-25-hegseth-sworn-in"
 
 
 def test_contract_team_tasked_by_zelensky():
@@ -373,6 +374,8 @@ def test_the_ukrainian_original_of_the_quote():
     assert uk["text"] == ("Вони будуть цим займатися. Дуже важливо підготувати цей договір, "
                           "серйозний договір на 10-20-30 мільярдів доларів")
     assert "…" not in uk["text"] and "..." not in uk["text"]
+    # The fact sheet gives the two sentences apart: the punctuation joining them is flagged.
+    assert "not verified" in uk["notes"]
     source = by_id("sources")[uk["source_id"]]
     assert (source["id"], source["language"]) == ("fun-my-ua-2025-07-25", "uk") and source["url"]
     # Verbatim in its source wherever that source is archived (fun.my.ua is not, yet).
@@ -396,6 +399,13 @@ def test_umerov_and_shmyhal_tenures_at_the_precision_given():
     shmyhal = roles["shmyhal-minister-of-defence"]
     # Dismissed by the Verkhovna Rada on 13 January 2026: verified since 1.1.0, so the day is given.
     assert shmyhal["end_on"] == "2026-01-13"
+    # The end date is not from the July 2025 report the row cites: the notes name its sources.
+    for sid in ("liga-net-shmyhal-fedorov-dismissed", "unn-shmyhal-dismissed-minister-of-defense",
+                "interfax-ukraine-1136300"):
+        assert sid in shmyhal["notes"] and sid in by_id("sources"), sid
+    # Who succeeded him is not in the fact sheet, so no source's notes assert it.
+    assert not any("Fedorov being appointed" in (s["notes"] or "") or "Fedorov's appointment" in (s["notes"] or "")
+                   for s in rows("sources"))
     assert roles["hegseth-us-secretary-of-defense"]["start_on"] == "2025-01-25"
 
 
@@ -560,9 +570,27 @@ def test_status_history_rows_agree_with_their_statements():
             assert s["deal_id"] == h["deal_id"] and s["said_on"] == h["as_of"], h["id"]
         if h["review_status"] == "checked" and h["statement_id"]:
             assert statements[h["statement_id"]]["review_status"] == "checked", h["id"]
-    # The deal was not known before it was first reported.
-    for h in rows("deal_status_history"):
-        assert earliest(h["as_of"]) >= earliest(by_id("deals")[h["deal_id"]]["first_reported_on"]), h["id"]
+    # No status was reported before the deal was first reported, and the first report is the
+    # earliest one. A status is reported when its statement is, where that date is recorded
+    # (as_of is the day the words were said, which may be earlier: the mega deal, said on
+    # 16 July and published on 17 July 2025); otherwise as_of stands for it.
+    def reported(h):
+        return (h["statement_id"] and statements[h["statement_id"]]["reported_on"]) or h["as_of"]
+    for deal_id, deal in by_id("deals").items():
+        theirs = [h for h in rows("deal_status_history") if h["deal_id"] == deal_id]
+        assert min(earliest(reported(h)) for h in theirs) == earliest(deal["first_reported_on"]), deal_id
+        assert all(earliest(h["as_of"]) <= earliest(reported(h)) for h in theirs), deal_id
+
+
+def test_the_mega_deal_was_first_reported_when_the_interview_was_published():
+    mega = by_id("deals")["ukraine-us-mega-deal"]
+    interview = by_id("sources")["nypost-zelensky-interview-2025-07-16"]
+    assert mega["first_reported_on"] == interview["published_on"] == "2025-07-17"
+    status = by_id("deal_status_history")["ukraine-us-mega-deal-proposed-2025-07-16"]
+    assert (status["as_of"], status["status"]) == ("2025-07-16", "proposed")
+    # The drone deal's first report is Svyrydenko's, a day later: the interview spoke of the mega deal.
+    assert by_id("deals")["ukraine-us-drone-deal"]["first_reported_on"] == "2025-07-18"
+    assert "ukraine-us-mega-deal" in by_id("deals")["ukraine-us-drone-deal"]["notes"]
 
 
 def test_first_us_comment_ends_the_no_comment():
