@@ -18,6 +18,7 @@ class Format(str, Enum):
     text = "text"
     json = "json"
     github = "github"
+    junit = "junit"
 
 
 def cli(
@@ -45,6 +46,8 @@ def cli(
         output.write_json(reports, max_errors)
     elif format is Format.github:
         output.write_github(reports, max_errors)
+    elif format is Format.junit:
+        output.write_junit(reports, max_errors)
     else:
         output.write_text(reports, max_errors)
     raise typer.Exit(0 if all(r.valid for r in reports) else 1)
