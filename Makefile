@@ -4,7 +4,7 @@ UV      := .venv/bin/uv
 export PYTHONHASHSEED := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help build validate test lint bench publish clean
+.PHONY: help build validate test system lint bench publish clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -22,7 +22,12 @@ build: .venv/.synced ## create .venv if missing, validate and build every datase
 validate: .venv/.synced ## validate every dataset
 	$(PY) -m factpack validate
 
-test: .venv/.synced ## run the test suite, then check every release rebuilds to its ledger bytes
+system: ## install the system packages the tests need (Chromium, sqlite3, R) where missing
+	@for step in .ci/install-*.sh; do bash "$$step" >/dev/null || { \
+	  echo "make test: $$step could not install what the tests need; run it as root (or with sudo), or install its packages"; \
+	  exit 1; }; done
+
+test: .venv/.synced system ## install what the tests need if missing, run them, check every release rebuilds to its ledger bytes
 	$(PY) -m pytest -q
 	$(PY) -m factpack publish --check
 

@@ -7,7 +7,7 @@ if command -v chromium >/dev/null 2>&1 && command -v sqlite3 >/dev/null 2>&1; th
     exit 0
 fi
 SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo -n"; fi  # -n: fail at once, never wait for a password
 $SUDO apt-get update -q
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends \
     chromium fonts-dejavu-core sqlite3
