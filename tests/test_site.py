@@ -846,7 +846,7 @@ def test_browser_screenshots_and_phone_layout(browser, served):
 # --- the real thing: a store made by `factpack publish` ------------------------------------
 
 def publish_committed() -> bool:
-    return subprocess.run(["git", "cat-file", "-e", "HEAD:src/factpack/publish.py"], cwd=REPO,
+    return subprocess.run(["git", "cat-file", "-e", "HEAD:src/factpack/release/publish.py"], cwd=REPO,
                           capture_output=True, check=False).returncode == 0
 
 
