@@ -6,6 +6,7 @@ untouched; links are relative, so the site works from ``file://`` and any static
 
 from __future__ import annotations
 
+import filecmp
 import posixpath
 import re
 import shutil
@@ -61,7 +62,7 @@ def copy_assets(store: Path) -> None:
         if src.is_file():
             target = dest / src.relative_to(ASSETS)
             target.parent.mkdir(parents=True, exist_ok=True)
-            if not target.is_file() or target.read_bytes() != src.read_bytes():
+            if not target.is_file() or not filecmp.cmp(target, src, shallow=False):
                 shutil.copyfile(src, target)
 
 
