@@ -29,8 +29,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from factpack.build import check, parquet
 from factpack.build import package as build
-from factpack.build import parquet
 from factpack.core.errors import ErrorRecord, FactpackError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "build" / "repo"
@@ -316,24 +316,22 @@ def test_invalid_dataset_creates_no_build_folder(tmp_path: Path) -> None:
     assert not (repo / "build").exists()
 
 
-def test_failed_package_check_leaves_earlier_build(tmp_path: Path, monkeypatch) -> None:
+def test_failed_package_check_leaves_earlier_build(tmp_path: Path) -> None:
     repo = copy_repo(tmp_path / "repo")
     first = build_repo(repo)
     before = snapshot(first.parent)
-    monkeypatch.setattr(build, "check_built", lambda folder: [
-        ErrorRecord(code="hash-count", message="simulated layer-4 failure")])
     with pytest.raises(build.BuildInvalid, match="layer 4"):
-        build_repo(repo, force=True)
+        build_repo(repo, force=True, check=lambda folder: [
+            ErrorRecord(code="hash-count", message="simulated layer-4 failure")])
     assert snapshot(first.parent) == before
     assert not [p for p in first.parent.iterdir() if p.name.startswith(".")]
 
 
-def test_failed_first_build_leaves_no_folders(tmp_path: Path, monkeypatch) -> None:
+def test_failed_first_build_leaves_no_folders(tmp_path: Path) -> None:
     repo = copy_repo(tmp_path / "repo")
-    monkeypatch.setattr(build, "check_built", lambda folder: [
-        ErrorRecord(code="hash-count", message="simulated layer-4 failure")])
     with pytest.raises(build.BuildInvalid):
-        build_repo(repo)
+        build_repo(repo, check=lambda folder: [
+            ErrorRecord(code="hash-count", message="simulated layer-4 failure")])
     assert not (repo / "build").exists()
 
 
@@ -373,7 +371,7 @@ def rehash(folder: Path, resource: str) -> None:
 
 def test_verify_package_passes_a_good_build(built: Path) -> None:
     assert parquet.verify_package(built) == []
-    assert build.check_built(built) == []
+    assert check.check_built(built) == []
 
 
 def test_changed_parquet_bytes_are_caught(built: Path, tmp_path: Path) -> None:
@@ -431,33 +429,32 @@ def test_changed_csv_is_caught(built: Path, tmp_path: Path) -> None:
 
 def test_layer4_runs_frictionless_on_every_csv_row_and_a_sample_of_each_parquet_twin(
         built: Path, descriptor: dict) -> None:
-    jobs = dict(build.frictionless_jobs(built))
-    assert jobs == {r["name"]: None if r["format"] == "csv" else build.PARQUET_SAMPLE_ROWS
+    jobs = dict(check.frictionless_jobs(built))
+    assert jobs == {r["name"]: None if r["format"] == "csv" else check.PARQUET_SAMPLE_ROWS
                     for r in descriptor["resources"]}
 
 
 @pytest.fixture(params=["in this process", "in worker processes"])
-def layer4_mode(request, monkeypatch) -> str:
-    """check_built both ways: small packages run frictionless-py here, large ones in workers."""
-    if request.param == "in worker processes":
-        monkeypatch.setattr(build, "PARALLEL_MIN_BYTES", 0)
-    return request.param
+def layer4_mode(request) -> int:
+    """check_built both ways: small packages run frictionless-py here, large ones in workers.
+    The value is check_built's ``parallel_min_bytes``."""
+    return 0 if request.param == "in worker processes" else check.PARALLEL_MIN_BYTES
 
 
 def test_layer4_reports_what_frictionless_finds_in_a_csv(built: Path, tmp_path: Path,
-                                                          layer4_mode: str) -> None:
+                                                          layer4_mode: int) -> None:
     folder = tampered(built, tmp_path)
     target = folder / "data" / "visits.csv"
     target.write_text(target.read_text(encoding="utf-8").replace("2025-07-24", "2025-07-99"),
                       encoding="utf-8")
     rehash(folder, "visits")
-    errors = build.check_built(folder)
+    errors = check.check_built(folder, layer4_mode)
     assert ("type-error", "visits", "visited_on") in {
         (e.code, e.resource, e.field) for e in errors if e.message.startswith("frictionless")}
 
 
 def test_layer4_still_runs_frictionless_on_the_parquet_twins(built: Path, tmp_path: Path,
-                                                              layer4_mode: str) -> None:
+                                                              layer4_mode: int) -> None:
     folder = tampered(built, tmp_path)
     path = folder / "datapackage.json"
     desc = json.loads(path.read_text(encoding="utf-8"))
@@ -467,7 +464,7 @@ def test_layer4_still_runs_frictionless_on_the_parquet_twins(built: Path, tmp_pa
             f["constraints"] = {"maximum": 0}  # every id breaks it, the first row too
     path.write_text(json.dumps(desc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     found = {(e.code, e.resource, e.message.startswith("frictionless"))
-             for e in build.check_built(folder)}
+             for e in check.check_built(folder, layer4_mode)}
     assert ("constraint-error", "visits-parquet", True) in found  # frictionless-py's sample
     assert ("schema-error", "visits-parquet", False) in found  # factpack: not the CSV's schema
 

@@ -38,6 +38,10 @@ from factpack.core.errors import FactpackError
 from factpack.release.diff import diff_specs
 from factpack.site import charts
 from factpack.site import render as site
+from factpack.site.diffview import diff_view
+from factpack.site.markdown import render_inline
+from factpack.spec.citation import for_version
+from factpack.spec.models import Package
 
 REPO = Path(__file__).resolve().parents[1]
 NAME = "ukraine-us-drone-deal"
@@ -326,10 +330,30 @@ def test_changes_show_changelog_and_the_diff_from_the_previous_version(store):
 
 def test_citation_and_bibtex_from_the_package_without_a_citation_file(store):
     html = version_html(store)
-    assert "factpack contributors (2026). Ukraine-US drone deal, July-August 2025 " \
-           f"(Version {V2}) [Data set]." in html
+    descriptor = json.loads((store / NAME / V2 / "datapackage.json").read_text("utf-8"))
+    assert f"factpack contributors ({descriptor['created'][:4]}). " \
+           f"<em>{escape(descriptor['title'])}</em>, version {V2} [data set]." in html
     assert "@misc{ukraine_us_drone_deal_" + V2.replace(".", "_") + "," in html
-    assert "author  = {{factpack contributors}}" in html
+    assert "author    = {{factpack contributors}}" in html
+
+
+def readme_citation(readme: str) -> tuple[str, str]:
+    """The text line and the BibTeX entry under a package README's "How to cite"."""
+    section = readme.split("## How to cite\n\n", 1)[1]
+    text, rest = section.split("\n", 1)
+    return text, re.search(r"```bibtex\n(.*?)\n```", rest, re.DOTALL).group(1)
+
+
+@pytest.mark.parametrize("version", [V1, V2])
+def test_the_website_cites_a_version_as_its_readme_does(store, version):
+    """One citation (factpack.spec.citation) for the package README and the website."""
+    text, bibtex = readme_citation(
+        (store / NAME / version / "README.md").read_text(encoding="utf-8"))
+    html = version_html(store, version)
+    (cite,) = re.findall(r'<h3 id="bibtex">BibTeX</h3>\n<pre class="code" data-copy><code>'
+                         r"(.*?)</code></pre>", html, re.DOTALL)
+    assert cite == str(escape(bibtex))
+    assert f'<p class="citation">{render_inline(text)}</p>' in html
 
 
 def test_citation_comes_from_citation_cff_when_it_describes_the_dataset(tmp_path):
@@ -340,15 +364,16 @@ def test_citation_comes_from_citation_cff_when_it_describes_the_dataset(tmp_path
         "authors": [{"family-names": "Kovalenko", "given-names": "Olena Maria"},
                     {"name": "factpack contributors"}],
         "keywords": [NAME]}), encoding="utf-8")
-    c = site.citation(NAME, "1.0.0", "2026-11-24", {"title": "Other title"}, site.read_cff(cff))
+    other = Package(title="Other title", resources=[])
+    c = for_version(other, NAME, "1.0.0", "2026-11-24", site.read_cff(cff))
     assert c.source == "CITATION.cff"
-    assert c.text.startswith("Kovalenko, O. M.; factpack contributors (2026). Drones & deals")
-    assert "https://doi.org/10.5281/zenodo.1" in c.text
-    assert r"{Drones \& deals \{2025\}}" in c.bibtex
-    assert "Kovalenko, Olena Maria and {factpack contributors}" in c.bibtex
+    assert c.text().startswith("Kovalenko, O. M.; factpack contributors (2026). Drones & deals")
+    assert "https://doi.org/10.5281/zenodo.1" in c.text()
+    assert r"{Drones \& deals \{2025\}}" in c.bibtex()
+    assert "Kovalenko, Olena Maria and {factpack contributors}" in c.bibtex()
     software = {"cff-version": "1.2.0", "title": "factpack", "type": "software",
                 "authors": [{"name": "someone"}]}
-    assert site.citation(NAME, "1.0.0", None, {"title": "T"}, software).source \
+    assert for_version(Package(title="T", resources=[]), NAME, "1.0.0", None, software).source \
         == "datapackage.json"
 
 
@@ -371,23 +396,31 @@ def test_pages_load_nothing_from_elsewhere(store):
         assert not re.search(r"""(src|href)=["']//""", text)
 
 
-def test_diff_view_reads_the_contract_shape_and_unknown_shapes():
-    view = site.diff_view({"old": "1.0.0", "new": "1.1.0", "bump": "minor",
-                           "schema_changes": ["column x added", {"odd": 1}],
-                           "tables": {"t": {"added": 1, "removed": 0, "changed": 0,
-                                            "rows": [{"change": "added", "id": "a"}, 5]}}})
+def test_diff_view_reads_the_diff_report_and_refuses_another_shape():
+    side = {"label": "x", "name": "x"}
+    change = {"kind": "column-added", "bump": "minor", "table": "t", "column": "x",
+              "old": None, "new": None, "message": "column x added"}
+    view = diff_view({"old": side | {"version": "1.0.0"}, "new": side | {"version": "1.1.0"},
+                      "bump": "minor", "schema_changes": [change], "metadata_changes": [],
+                      "tables": [{"name": "t", "primary_key": ["id"], "added": 1, "removed": 0,
+                                  "changed": 1, "added_rows": [{"id": "a", "x": 1}],
+                                  "removed_rows": [], "truncated": False, "changed_rows": [
+                                      {"key": {"id": "b"}, "cells": {"x": {"old": 1,
+                                                                           "new": None}}}]}]})
     assert view["old"] == "1.0.0" and view["tables"][0]["name"] == "t"
-    assert [c["text"] for c in view["schema_changes"]] == ["column x added", '{"odd": 1}']
-    assert [r["change"] for r in view["tables"][0]["rows"]] == ["added", ""]
-    assert site.diff_view(None) is None and site.diff_view([1]) is None
+    assert [c["text"] for c in view["schema_changes"]] == ["column x added"]
+    assert [(r["change"], r["key"]) for r in view["tables"][0]["rows"]] == [
+        ("added", "a"), ("changed", "b")]
+    assert view["tables"][0]["rows"][1]["cells"] == [("x", "1", "(empty)")]
+    assert diff_view(None) is None
+    with pytest.raises(FactpackError, match="not a factpack diff report"):
+        diff_view({"old": "1.0.0", "tables": {"t": {"rows": [5]}}})
 
 
-def test_long_tables_show_their_first_rows_and_links_only_to_rows_shown(bare_store, tmp_path,
-                                                                       monkeypatch):
+def test_long_tables_show_their_first_rows_and_links_only_to_rows_shown(bare_store, tmp_path):
     out = tmp_path / "store"
     shutil.copytree(bare_store, out)
-    monkeypatch.setattr(site, "PREVIEW_LIMIT", 3)
-    site.render(out, citation_file=None)
+    site.render(out, citation_file=None, preview_limit=3)
     html = version_html(out)
     n = len((out / NAME / V2 / "data" / "actor_names.csv").read_text("utf-8").splitlines()) - 1
     assert f"Showing the first 3 of {n} rows" in html
@@ -413,8 +446,8 @@ def test_metadata_is_text_never_markup_or_script(bare_store, tmp_path):
     assert data["name"] == "</script><b>Title</b>"
 
 
-def test_any_data_package_renders_without_pictures_or_a_file_list(tmp_path):
-    """Another dataset: no dated tables, no figures, an older catalog without 'files'."""
+def test_any_data_package_renders_without_pictures(tmp_path):
+    """Another dataset: no dated tables, no figures, no contributors, no dates."""
     store = tmp_path / "store"
     pkg = store / "places" / "0.1.0"
     (pkg / "data").mkdir(parents=True)
@@ -426,15 +459,23 @@ def test_any_data_package_renders_without_pictures_or_a_file_list(tmp_path):
         "name": "places", "title": "Places", "version": "0.1.0",
         "resources": [{"name": "places", "path": "data/places.csv", "format": "csv",
                        "schema": schema}]}), encoding="utf-8")
+    (store / "places" / "places-0.1.0.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+
+    def listed(p: Path) -> dict:
+        return {"path": p.relative_to(store).as_posix(), "sha256": sha256(p),
+                "bytes": p.stat().st_size}
+
     (store / "catalog.json").write_text(json.dumps({"catalog_version": 1, "datasets": {
         "places": {"title": "Places", "description": "Towns.", "latest": "0.1.0", "versions": {
             "0.1.0": {"version": "0.1.0", "released_on": None, "path": "places/0.1.0/",
+                      "zip": listed(store / "places" / "places-0.1.0.zip"),
+                      "files": [listed(p) for p in sorted(pkg.rglob("*")) if p.is_file()],
                       "changelog": "", "diff": None}}}}}), encoding="utf-8")
     site.render(store, citation_file=None)
     html = (store / "places" / "0.1.0.html").read_text(encoding="utf-8")
     assert 'id="pictures"' not in html and 'id="row-places-odesa"' in html
-    assert sha256(pkg / "data" / "places.csv") in html  # hashed here, as the catalog has none
-    assert "Anonymous (n.d.). Places (Version 0.1.0) [Data set]." in html
+    assert sha256(pkg / "data" / "places.csv") in html  # from the catalog's file list
+    assert "Anonymous (n.d.). <em>Places</em>, version 0.1.0 [data set]." in html
     assert check_links(store) > 5
 
 
@@ -805,7 +846,7 @@ def test_browser_screenshots_and_phone_layout(browser, served):
 # --- the real thing: a store made by `factpack publish` ------------------------------------
 
 def publish_committed() -> bool:
-    return subprocess.run(["git", "cat-file", "-e", "HEAD:src/factpack/publish.py"], cwd=REPO,
+    return subprocess.run(["git", "cat-file", "-e", "HEAD:src/factpack/release/publish.py"], cwd=REPO,
                           capture_output=True, check=False).returncode == 0
 
 

@@ -1,8 +1,8 @@
 """The built package's README: a codebook generated from its descriptor (jinja2).
 
 Tables, columns, types, allowed values and keys come from the Table Schemas
-written into ``datapackage.json``; how to cite and the licence from the
-dataset's metadata. The template is ``templates/README.md.j2``.
+written into ``datapackage.json``; how to cite from :mod:`factpack.spec.citation` (the
+website cites the version the same way). The template is ``templates/README.md.j2``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ from typing import Any
 
 import jinja2
 
+from ..spec.citation import Citation
+from ..spec.models import Package
+from ..spec.tables import group_tables
 from .parquet import NATIVE
 from .sqlite import SQL_TYPES
 
@@ -54,34 +57,23 @@ def storage(field: dict[str, Any]) -> str:
     return f"{pq_type} / {sql_type}"
 
 
-def bib(text: str) -> str:
-    """Text for a BibTeX field: LaTeX's special characters escaped."""
-    return re.sub(r"([&%$#_{}])", r"\\\1", str(text))
-
-
-def bibtex_key(name: str, version: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "_", f"{name}_{version}")
-
-
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("factpack.build", "templates"), autoescape=False,
         keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
         undefined=jinja2.StrictUndefined)
     env.filters |= {"cell": cell, "anchor": anchor, "constraints": constraints,
-                    "storage": storage, "bib": bib}
+                    "storage": storage}
     return env
 
 
 def render(desc: dict[str, Any], counts: dict[str, int]) -> str:
     """The README of a built package from its descriptor and row counts."""
-    csvs = [r for r in desc["resources"] if r["format"] == "csv"]
-    parquets = {r["path"].rsplit(".", 1)[0]: r for r in desc["resources"]
-                if r["format"] == "parquet"}
-    tables = [{**r, "rows": counts[r["name"]],
-               "parquet": parquets.get(r["path"].rsplit(".", 1)[0])} for r in csvs]
-    authors = " and ".join(c["title"] for c in desc.get("contributors", []))
+    package = Package.model_validate(desc)
+    raw = {r["name"]: r for r in desc["resources"]}  # the template reads the descriptor as written
+    tables = [{**raw[t.csv.name], "rows": counts[t.csv.name],
+               "parquet": raw[t.parquet.name] if t.parquet else None}
+              for t in group_tables(package).values() if t.csv and t.csv.name]
     return environment().get_template("README.md.j2").render(
-        pkg=desc, tables=tables, authors=authors, year=desc["created"][:4],
-        bibkey=bibtex_key(desc["name"], desc["version"]), first=tables[0]["name"],
-    )
+        pkg=desc, tables=tables, first=tables[0]["name"],
+        citation=Citation.from_package(package, desc["name"], desc["version"]))

@@ -17,11 +17,12 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..core.errors import ErrorRecord
+from ..core.errors import Code, ErrorRecord
 from ..core.hashing import file_digest
 from ..core.paths import resolve_inside
 from ..spec import fieldtypes
-from ..spec.models import Field, Schema
+from ..spec.models import Field, Package, Resource, Schema
+from ..spec.tables import PARQUET_SUFFIX, group_tables
 
 # Table Schema type → (polars dtype, Arrow type). Not listed → text.
 # ``year`` stays text: frictionless-py 5.21 rejects an int64 cell as a year.
@@ -40,7 +41,6 @@ WRITE_OPTIONS: dict[str, Any] = {
     "write_statistics": True, "data_page_version": "1.0", "store_schema": True,
     "row_group_size": 1 << 20,
 }
-PARQUET_SUFFIX = "-parquet"  # a Parquet resource is named after its CSV twin plus this
 
 
 def twin_schema(schema: dict[str, Any]) -> dict[str, Any]:
@@ -150,43 +150,43 @@ def verify_package(folder: Path) -> list[ErrorRecord]:
     try:
         desc = json.loads((folder / where).read_text(encoding="utf-8"))
         resources = desc["resources"]
+        tables = group_tables(Package.model_validate(desc)).values()
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        return [ErrorRecord(code="package-error", path=where, message=f"{where}: {exc}")]
+        return [ErrorRecord(code=Code.PACKAGE, path=where, message=f"{where}: {exc}")]
     errors: list[ErrorRecord] = []
-    by_path = {r.get("path"): r for r in resources}
+    twins = {t.parquet.path: t.csv for t in tables if t.parquet}  # Parquet path -> CSV twin
     for res in resources:
         name, rel = res.get("name"), res.get("path")
         path = resolve_inside(folder, rel)
         if path is None:
-            errors.append(ErrorRecord(code="package-error", resource=name, path=where,
+            errors.append(ErrorRecord(code=Code.PACKAGE, resource=name, path=where,
                                       message=f"resource '{name}': path {rel!r} is not a file "
                                               "inside the package"))
             continue
         if not path.is_file():
-            errors.append(ErrorRecord(code="source-error", resource=name, path=rel,
+            errors.append(ErrorRecord(code=Code.SOURCE, resource=name, path=rel,
                                       message=f"{rel}: the file is missing"))
             continue
         if "bytes" in res and res["bytes"] != path.stat().st_size:
             errors.append(ErrorRecord(
-                code="byte-count", resource=name, path=rel,
+                code=Code.BYTE_COUNT, resource=name, path=rel,
                 message=f"{rel}: {path.stat().st_size} bytes, but the descriptor says "
                         f"{res['bytes']}"))
         actual = file_hash(path)
         if res.get("hash") is None and res.get("format") == "parquet":
-            errors.append(ErrorRecord(code="hash-count", resource=name, path=rel,
+            errors.append(ErrorRecord(code=Code.HASH_COUNT, resource=name, path=rel,
                                       message=f"{rel}: the descriptor declares no hash"))
         elif res.get("hash") is not None and res["hash"] != actual:
             errors.append(ErrorRecord(
-                code="hash-count", resource=name, path=rel,
+                code=Code.HASH_COUNT, resource=name, path=rel,
                 message=f"{rel}: sha256 is {actual.split(':', 1)[1]}, but the descriptor says "
                         f"{res['hash']}: the file was changed after the build"))
         if res.get("format") == "parquet":
-            twin = by_path.get(str(Path(rel).with_suffix(".csv").as_posix()))
-            errors += _verify_parquet(folder, res, twin)
+            errors += _verify_parquet(folder, res, twins.get(rel))
     return errors
 
 
-def _verify_parquet(folder: Path, res: dict, twin: dict | None) -> list[ErrorRecord]:
+def _verify_parquet(folder: Path, res: dict, twin: Resource | None) -> list[ErrorRecord]:
     name, rel = res["name"], res["path"]
 
     def err(code: str, message: str, **kw) -> list[ErrorRecord]:
@@ -194,38 +194,38 @@ def _verify_parquet(folder: Path, res: dict, twin: dict | None) -> list[ErrorRec
                             **kw)]
 
     if twin is None:
-        return err("package-error", "no CSV resource with the same table to compare it with")
+        return err(Code.PACKAGE, "no CSV resource with the same table to compare it with")
     try:
-        schema = Schema.model_validate(twin["schema"])
+        schema = Schema.model_validate(twin.schema_)
         table = pq.read_table(folder / rel)
     except (ValueError, TypeError, KeyError, pa.ArrowException) as exc:
-        return err("source-error", f"cannot be read as Parquet with a Table Schema: {exc}")
+        return err(Code.SOURCE, f"cannot be read as Parquet with a Table Schema: {exc}")
     out: list[ErrorRecord] = []
-    if res.get("schema") != twin_schema(twin["schema"]):
-        out += err("schema-error", f"its Table Schema is not that of {twin['path']} (with "
-                                   "the two documented differences, see twin_schema)")
+    if res.get("schema") != twin_schema(twin.schema_):
+        out += err(Code.SCHEMA, f"its Table Schema is not that of {twin.path} (with "
+                                "the two documented differences, see twin_schema)")
     expected = arrow_schema(schema)
     if table.schema.names != expected.names:
-        return out + err("incorrect-label", f"columns {table.schema.names} differ from the "
-                                            f"schema's fields {expected.names}")
+        return out + err(Code.INCORRECT_LABEL, f"columns {table.schema.names} differ from "
+                                                f"the schema's fields {expected.names}")
     for f, want in zip(schema.fields, expected):
         got = table.schema.field(f.name).type
         if got != want.type:
-            out += err("type-error", f"column '{f.name}' is {got} but the schema's type "
-                                     f"'{f.type}' is stored as {want.type}", field=f.name)
+            out += err(Code.TYPE, f"column '{f.name}' is {got} but the schema's type "
+                                  f"'{f.type}' is stored as {want.type}", field=f.name)
     if out:
         return out
     try:
         frame = read(folder / rel)
-        csv = typed(read_text(folder / twin["path"], schema), schema)
+        csv = typed(read_text(folder / str(twin.path), schema), schema)
     except (pl.exceptions.PolarsError, OSError) as exc:
-        return err("source-error", f"cannot compare it with {twin['path']}: {exc}")
+        return err(Code.SOURCE, f"cannot compare it with {twin.path}: {exc}")
     if frame.height != csv.height:
-        return err("source-error", f"{frame.height} rows, but {twin['path']} has {csv.height}")
+        return err(Code.SOURCE, f"{frame.height} rows, but {twin.path} has {csv.height}")
     diff = first_difference(csv, frame)
     if diff is not None:
         i, col = diff
-        return err("source-error", f"row {i + 2} column '{col}' holds "
-                                 f"{frame[i, col]!r}, but {twin['path']} has {csv[i, col]!r}",
+        return err(Code.SOURCE, f"row {i + 2} column '{col}' holds "
+                               f"{frame[i, col]!r}, but {twin.path} has {csv[i, col]!r}",
                    row=i + 2, field=col, value=str(frame[i, col]))
     return []

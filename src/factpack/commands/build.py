@@ -8,11 +8,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ..build.package import BuildInvalid, build_validated
+from ..build.output import archive_path
+from ..build.package import BuildInvalid, build_validated, validate_datasets
 from ..core.errors import FactpackError
-from ..descriptors.load import dataset_dirs, load_dataset, repo_root
+from ..descriptors.load import dataset_dirs, repo_root
 from ..validate import report as output
-from ..validate.run import validate_package
 
 
 def cli(
@@ -28,23 +28,21 @@ def cli(
     folders = [dataset_folder(d, root) for d in datasets] if datasets else dataset_dirs(root)
     if not folders:
         raise FactpackError(f"no datasets under {root / 'datasets'}")
-    # Validate every dataset first: one invalid dataset means nothing is built.
-    pkgs = [load_dataset(f, root) for f in folders]
-    reports = [validate_package(p, release=True) for p in pkgs]
+    checked = validate_datasets(folders, root)  # all first: one invalid, nothing built
     err = Console(stderr=True)
-    if not all(r.valid for r in reports):
-        output.write_text(reports, max_errors)
+    if not all(report.valid for _, report in checked):
+        output.write_text([report for _, report in checked], max_errors)
         err.print("[red]invalid: nothing was built[/red]")
         raise typer.Exit(1)
     console = Console(soft_wrap=True)
-    for pkg, report, folder in zip(pkgs, reports, folders):
+    for (pkg, report), folder in zip(checked, folders, strict=True):
         try:
             target = build_validated(pkg, report, folder, out or root / "build", force)
         except BuildInvalid as exc:
             output.write_text([exc.report], max_errors)
             err.print(f"[red]{exc}[/red]")
             raise typer.Exit(1) from None
-        archive = target.parent / f"{target.parent.name}-{target.name}.zip"
+        archive = archive_path(target)
         console.print(f"[green]built[/green] {shown(target, root)}/ and {shown(archive, root)}")
         for path in sorted(p for p in target.rglob("*") if p.is_file()):
             console.print(f"  {path.relative_to(target).as_posix()}  {path.stat().st_size:,} bytes")
