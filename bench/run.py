@@ -147,11 +147,11 @@ def show_diff(d: dict, a_name: str, b_name: str) -> None:
 
 def bench_validate(spec: generate.Spec, runs: int, with_frictionless: bool) -> dict:
     pkg = generate.ensure(spec)
-    rows = spec.size + spec.actors
+    rows = spec.rows
     outdir = OUT / "out" / spec.key
-    print(f"\n== validate {spec.size:,} statements + {spec.actors:,} actors ({spec.variant}), "
+    print(f"\n== validate {spec.size:,} statements + {spec.n_actors:,} actors ({spec.variant}), "
           f"{pkg.parent.relative_to(ROOT)}", flush=True)
-    case = {"size": spec.size, "actors": spec.actors, "rows": rows, "variant": spec.variant,
+    case = {"size": spec.size, "actors": spec.n_actors, "rows": rows, "variant": spec.variant,
             "seed": spec.seed, "package": str(pkg.relative_to(ROOT)),
             "bytes": sum(f.stat().st_size for f in pkg.parent.glob("*.csv"))}
     expected = generate.expected_errors(pkg)
