@@ -1,24 +1,39 @@
-"""``make bench``: factpack's validator against frictionless-py on synthetic packages.
+"""``make bench``: factpack's validator against frictionless-py, at every size.
 
-For each size and variant (``valid``, ``errors`` ≈ 1 % errors of every code) the
-package is generated once (seeded, cached under ``build/bench/data/``), then
-``factpack validate`` and ``frictionless validate`` (only up to
-``--frictionless-max`` rows) each run ``--runs`` times in a fresh process, in the
-same session. For each: median wall time, rows per second, peak RSS, the
-factpack/frictionless time ratio, and whether the two error sets
+For each schema profile (``key-heavy``, ``narrow-numeric``, ``wide-text``; see
+``bench/generate.py``), size and variant (``valid``, ``errors`` ≈ 1 % errors of
+every code the profile can produce) the package is generated once (seeded,
+cached under ``build/bench/data/``). Then, in fresh processes and interleaved
+(A B C A B C …, so a load spike on this shared machine falls on all):
+``factpack validate``; ``frictionless validate`` (only up to
+``--frictionless-max`` rows) from a lean venv of its own
+(``build/bench/frictionless-venv``, made here with ``python3 -m venv`` and
+``pip install frictionless==5.21.0``: inside factpack's venv frictionless loads a
+plugin for every library it finds and starts ~0.9 s slower); and the floor, a
+fresh Python that imports polars and reads the files as text. For each: median
+wall time, rows per second, peak RSS, the ratios, and whether the error sets
 ``(resource, row, field, code)`` are identical (both with no error limit; also
-compared with the errors the generator injected). Where they differ a sample of
-the difference is printed.
+compared with the errors the generator injected). Where they differ a sample
+of the difference is printed.
 
-Also measured: ``--max-errors`` with a million errors (listed records capped,
-counts exact, JSON streamed), and building a 1 M-row dataset next to the floor,
-a plain polars ``read_csv`` → ``write_parquet`` of the same file.
+Sizes are row counts of the profile's main table, plus ``dataset``: the
+project's own dataset (``datasets/ukraine-us-drone-deal``, factpack only) and
+its built package (``build/ukraine-us-drone-deal/<version>/``, built if
+missing; its Parquet twins need ``frictionless[parquet]``, which goes in a
+second lean venv, ``build/bench/frictionless-parquet-venv``). Above
+``--frictionless-max`` only the ``--memory-profiles`` run, factpack alone.
 
-Figures go to ``build/bench/results.json`` and a short table to stdout.
+Also measured: cold start (``factpack validate`` of a 1-row package against
+``python -c "import polars"`` and lean frictionless), ``--max-errors`` with a
+million errors (listed records capped, counts exact, JSON streamed), and
+building a 1 M-row dataset next to its floor, a plain polars ``read_csv`` →
+``write_parquet`` of the same file.
 
-    .venv/bin/python bench/run.py                      # 1 M and 10 M rows, 3 runs (minutes)
-    .venv/bin/python bench/run.py --quick              # 100 000 rows, 1 run
-    .venv/bin/python bench/run.py --sizes 1000000 --runs 5 --no-build
+Figures go to ``build/bench/results.json`` and a table to stdout.
+
+    .venv/bin/python bench/run.py                  # everything (about an hour)
+    .venv/bin/python bench/run.py --quick          # 10 rows, dataset, 100 000 rows; 1 run
+    .venv/bin/python bench/run.py --profiles wide-text --sizes 1M --variants errors --runs 5
 """
 
 from __future__ import annotations
@@ -32,6 +47,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -40,8 +56,10 @@ import generate
 ROOT = generate.ROOT
 OUT = ROOT / "build" / "bench"
 PY = sys.executable
-FRICTIONLESS = str(Path(PY).with_name("frictionless"))
 HUGE = 1_000_000_000
+FRICTIONLESS_VERSION = "5.21.0"
+DATASET = "ukraine-us-drone-deal"
+QUICK_SIZE = 100_000
 
 # Codes compared as classes, and row-level codes that name no field (as tests/test_conformance.py).
 METADATA = {"package-error", "resource-error", "schema-error", "field-error", "dialect-error"}
@@ -145,30 +163,68 @@ def show_diff(d: dict, a_name: str, b_name: str) -> None:
 # ---------------------------------------------------------------- cases
 
 
-def bench_validate(spec: generate.Spec, runs: int, with_frictionless: bool) -> dict:
-    pkg = generate.ensure(spec)
-    rows = spec.size + spec.actors
-    outdir = OUT / "out" / spec.key
-    print(f"\n== validate {spec.size:,} statements + {spec.actors:,} actors ({spec.variant}), "
-          f"{pkg.parent.relative_to(ROOT)}", flush=True)
-    case = {"size": spec.size, "actors": spec.actors, "rows": rows, "variant": spec.variant,
-            "seed": spec.seed, "package": str(pkg.relative_to(ROOT)),
-            "bytes": sum(f.stat().st_size for f in pkg.parent.glob("*.csv"))}
-    expected = generate.expected_errors(pkg)
-    case["expected_errors"] = len(expected)
+@dataclass
+class Target:
+    """One thing to validate: what the tools are given, and what the floor reads."""
+
+    profile: str
+    size: int | str
+    variant: str
+    target: Path  # given to factpack (and frictionless, when it can read it)
+    files: list[Path]  # the data files (the floor reads them)
+    rows: int
+    expected: set | None  # the injected errors (None: not known)
+    key: str  # folder name of the outputs
+    frictionless: bool = True  # frictionless-py can validate ``target``
+    floor: bool = True
+    parquet: bool = False  # the reference needs frictionless[parquet]
+    note: str = ""
+
+
+READ_FLOOR = """
+import sys, polars as pl
+for p in sys.argv[1:]:
+    if p.endswith(".csv"):
+        try:
+            pl.read_csv(p, infer_schema=False, truncate_ragged_lines=True)
+            print("csv", p)
+            continue
+        except Exception as e:  # a file polars cannot parse: read its bytes instead
+            print("failed", type(e).__name__, p)
+    with open(p, "rb") as fh:
+        fh.read()
+    print("bytes", p)
+"""
+
+
+def bench_case(t: Target, runs: int, ref: dict | None) -> dict:
+    """factpack, frictionless (``ref``; None: factpack alone) and the floor, interleaved."""
+    outdir = OUT / "out" / t.key
+    print(f"\n== validate {t.profile}, {t.size if isinstance(t.size, str) else f'{t.size:,}'}"
+          f" ({t.variant}): {t.rows:,} rows, {_short(str(t.target))}", flush=True)
+    case = {"profile": t.profile, "size": t.size, "rows": t.rows, "variant": t.variant,
+            "package": _short(str(t.target)), "bytes": sum(f.stat().st_size for f in t.files)}
+    if t.note:
+        case["note"] = t.note
     fp_out, fr_out = outdir / "factpack.json", outdir / "frictionless.json"
-    jobs = [("factpack", factpack_cmd(pkg), fp_out)]
-    if with_frictionless:
-        jobs.append(("frictionless", [FRICTIONLESS, "validate", "--json", "--limit-errors",
-                                      str(HUGE), str(pkg)], fr_out))
-    measured = repeat(jobs, runs, rows)
-    case["factpack"] = measured[0]
+    jobs = [("factpack", factpack_cmd(t.target), fp_out)]
+    if ref:
+        jobs.append((f"frictionless ({ref['kind']})", [ref["exe"], "validate", "--json",
+                                                       "--limit-errors", str(HUGE),
+                                                       str(t.target)], fr_out))
+    if t.floor:
+        jobs.append(("floor", [PY, "-c", READ_FLOOR, *map(str, t.files)], outdir / "floor.log"))
+    measured = dict(zip([j[0].split(" ")[0] for j in jobs], repeat(jobs, runs, t.rows)))
+    case["factpack"] = measured["factpack"]
     ours = factpack_errors(fp_out)
     case["factpack"]["errors"] = len(ours)
-    case["factpack_vs_expected"] = diff(ours, expected, "factpack", "expected")
-    show_diff(case["factpack_vs_expected"], "factpack", "expected")
-    if with_frictionless:
-        case["frictionless"] = measured[1]
+    if t.expected is not None:
+        case["expected_errors"] = len(t.expected)
+        case["factpack_vs_expected"] = diff(ours, t.expected, "factpack", "expected")
+        show_diff(case["factpack_vs_expected"], "factpack", "expected")
+    if ref:
+        case["reference"] = {k: ref[k] for k in ("kind", "venv", "frictionless") if k in ref}
+        case["frictionless"] = measured["frictionless"]
         theirs = frictionless_errors(fr_out)
         case["frictionless"]["errors"] = len(theirs)
         case["ratio"] = case["frictionless"]["median_seconds"] / case["factpack"]["median_seconds"]
@@ -176,9 +232,156 @@ def bench_validate(spec: generate.Spec, runs: int, with_frictionless: bool) -> d
                              / case["factpack"]["median_cpu_seconds"])
         case["factpack_vs_frictionless"] = diff(ours, theirs, "factpack", "frictionless")
         show_diff(case["factpack_vs_frictionless"], "factpack", "frictionless")
-        case["frictionless_vs_expected"] = diff(theirs, expected, "frictionless", "expected")
-        show_diff(case["frictionless_vs_expected"], "frictionless", "expected")
+        if t.expected is not None:
+            case["frictionless_vs_expected"] = diff(theirs, t.expected, "frictionless", "expected")
+            show_diff(case["frictionless_vs_expected"], "frictionless", "expected")
+    if t.floor:
+        case["floor"] = measured["floor"]
+        case["floor"]["command"] = ("python -c 'import polars; pl.read_csv(f, infer_schema=False)"
+                                    " for each file (bytes if not CSV)'")
+        log = (outdir / "floor.log").read_text(errors="replace").split()
+        case["floor"]["read_as"] = sorted(set(log[::2]) & {"csv", "bytes", "failed"})
+        case["over_floor"] = case["factpack"]["median_seconds"] / case["floor"]["median_seconds"]
     return case
+
+
+def synthetic(spec: generate.Spec) -> Target:
+    pkg = generate.ensure(spec)
+    desc = json.loads(pkg.read_text())
+    return Target(spec.profile, spec.size, spec.variant, pkg,
+                  [pkg.parent / r["path"] for r in desc["resources"]], spec.rows,
+                  generate.expected_errors(pkg), spec.key)
+
+
+def count_rows(files: list[Path]) -> int:
+    import polars as pl
+
+    n = 0
+    for f in files:
+        scan = (pl.scan_parquet(f) if f.suffix == ".parquet"
+                else pl.scan_csv(f, infer_schema=False) if f.suffix == ".csv" else None)
+        n += scan.select(pl.len()).collect().item() if scan is not None else 0
+    return n
+
+
+def project_targets(build_missing: bool = True) -> list[Target]:
+    """The project's own dataset (factpack only) and its built package (both tools)."""
+    import yaml
+
+    folder = ROOT / "datasets" / DATASET
+    if not (folder / "dataset.yaml").is_file():
+        print(f"\n== no {folder.relative_to(ROOT)}: the dataset size is skipped", flush=True)
+        return []
+    csvs = sorted((folder / "data").glob("*.csv"))
+    out = [Target("project dataset", "dataset", "as is", folder, csvs, count_rows(csvs), set(),
+                  f"dataset-{DATASET}", frictionless=False,
+                  note="a factpack dataset folder, not a data package: factpack only; "
+                       "expected: no error (make validate passes)")]
+    version = yaml.safe_load((folder / "dataset.yaml").read_text(encoding="utf-8"))["version"]
+    built = ROOT / "build" / DATASET / str(version) / "datapackage.json"
+    if not built.is_file() and build_missing:
+        print(f"\n== building {DATASET} {version} (build/ only)", flush=True)
+        res = subprocess.run([PY, "-m", "factpack", "build", DATASET], cwd=ROOT,
+                             capture_output=True, text=True, check=False)
+        if res.returncode:
+            print(f"    build failed (exit {res.returncode}):\n{res.stdout[-1500:]}"
+                  f"{res.stderr[-1500:]}", flush=True)
+    if built.is_file():
+        desc = json.loads(built.read_text(encoding="utf-8"))
+        files = [built.parent / r["path"] for r in desc["resources"]
+                 if isinstance(r.get("path"), str)]
+        out.append(Target("project package (built)", "dataset", "as built", built, files,
+                          count_rows(files), set(), f"package-{DATASET}-{version}",
+                          parquet=any(f.suffix == ".parquet" for f in files),
+                          note="expected: no error"))
+    return out
+
+
+def bench_cold(spec: generate.Spec, runs: int, ref: dict | None) -> dict:
+    """Start-up: factpack validate of a 1-row package, against import polars and frictionless."""
+    pkg = generate.ensure(spec)
+    out = OUT / "out" / f"cold-{spec.key}"
+    print(f"\n== cold start: 1-row package {_short(str(pkg))}, {runs} interleaved runs", flush=True)
+    jobs = [("factpack", factpack_cmd(pkg), out / "factpack.json"),
+            ("import polars", [PY, "-c", "import polars"], out / "polars.log")]
+    if ref:
+        jobs.append((f"frictionless ({ref['kind']})",
+                     [ref["exe"], "validate", "--json", str(pkg)], out / "frictionless.json"))
+    got = repeat(jobs, runs, spec.rows)
+    case = {"package": _short(str(pkg)), "runs": runs, "factpack": got[0], "import_polars": got[1],
+            "factpack_over_import_polars": got[0]["median_seconds"] / got[1]["median_seconds"]}
+    if ref:
+        case["reference"] = {k: ref[k] for k in ("kind", "venv", "frictionless") if k in ref}
+        case["frictionless"] = got[2]
+        case["frictionless_over_factpack"] = got[2]["median_seconds"] / got[0]["median_seconds"]
+    return case
+
+
+# ---------------------------------------------------------------- the reference tool
+
+
+def lean_reference(parquet: bool = False) -> dict:
+    """frictionless-py alone in a venv of its own (made once; ``parquet``: with its extra)."""
+    import importlib.metadata as md
+
+    venv = OUT / ("frictionless-parquet-venv" if parquet else "frictionless-venv")
+    reqs = [f"frictionless{'[parquet]' if parquet else ''}=={FRICTIONLESS_VERSION}"]
+    if parquet:  # the extra names pyarrow but the reader also needs pandas: factpack's versions
+        for dep in ("pyarrow", "pandas"):
+            try:
+                reqs.append(f"{dep}=={md.version(dep)}")
+            except md.PackageNotFoundError:
+                reqs.append(dep)
+    stamp = venv / "bench-requirements.txt"
+    exe = venv / "bin" / "frictionless"
+    if not (stamp.is_file() and stamp.read_text().split() == reqs and exe.is_file()):
+        print(f"\n== making {_short(str(venv))}: python3 -m venv, pip install {' '.join(reqs)}",
+              flush=True)
+        shutil.rmtree(venv, ignore_errors=True)
+        python3 = shutil.which("python3") or "python3"
+        for cmd in ([python3, "-m", "venv", str(venv)],
+                    [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", *reqs]):
+            res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            if res.returncode:
+                tail = [x for x in (res.stdout + res.stderr).splitlines()
+                        if not x.startswith("WARNING")][-15:]
+                print("    " + "\n    ".join(tail), flush=True)
+                raise subprocess.CalledProcessError(res.returncode, cmd)
+        stamp.write_text("\n".join(reqs) + "\n")
+    info = subprocess.run([str(venv / "bin" / "python"), "-c",
+                           ("import platform, importlib.metadata as m; "
+                           "print(platform.python_version(), m.version('frictionless'))")],
+                          capture_output=True, text=True, check=True).stdout.split()
+    return {"kind": "lean+parquet" if parquet else "lean", "venv": _short(str(venv)),
+            "exe": str(exe), "python": info[0], "frictionless": info[1], "requirements": reqs}
+
+
+def venv_reference() -> dict:
+    import importlib.metadata as md
+
+    return {"kind": "factpack venv", "venv": _short(str(Path(PY).parent.parent)),
+            "exe": str(Path(PY).with_name("frictionless")), "python": platform.python_version(),
+            "frictionless": md.version("frictionless")}
+
+
+class References:
+    """The reference tool, made on first use: lean by default, the factpack venv if asked
+    (``--reference venv``) or if a lean venv cannot be made (the reason is recorded)."""
+
+    def __init__(self, kind: str):
+        self.kind, self.made, self.notes = kind, {}, []
+
+    def get(self, parquet: bool = False) -> dict:
+        key = "venv" if self.kind == "venv" else ("lean+parquet" if parquet else "lean")
+        if key not in self.made:
+            try:
+                self.made[key] = venv_reference() if key == "venv" else lean_reference(parquet)
+            except (subprocess.CalledProcessError, OSError, IndexError) as e:
+                note = f"{key} venv could not be made ({e}); factpack's venv used instead"
+                print(f"    {note}", flush=True)
+                self.notes.append(note)
+                self.made[key] = venv_reference() | {"kind": f"factpack venv (not {key})"}
+        return self.made[key]
 
 
 def bench_many_errors(size: int, runs: int, seed: int) -> dict:
@@ -205,7 +408,7 @@ def bench_many_errors(size: int, runs: int, seed: int) -> dict:
     return case
 
 
-FLOOR = """
+BUILD_FLOOR = """
 import sys, polars as pl
 pl.read_csv(sys.argv[1], infer_schema_length=10000).write_parquet(sys.argv[2], compression="zstd")
 """
@@ -218,7 +421,8 @@ def bench_build(size: int, runs: int, seed: int) -> dict:
     out = OUT / "out" / spec.key
     print(f"\n== build at {size:,} rows", flush=True)
     case: dict = {"size": size}
-    floor = [PY, "-c", FLOOR, str(pkg.with_name("statements.csv")), str(out / "floor.parquet")]
+    floor = [PY, "-c", BUILD_FLOOR, str(pkg.with_name("statements.csv")),
+             str(out / "floor.parquet")]
     jobs = [("polars read_csv → write_parquet", floor, out / "floor.log")]
     try:
         from factpack.build import build_dataset  # noqa: F401
@@ -301,85 +505,176 @@ def mib(b: float | None) -> str:
     return "-" if b is None else f"{b / 2**20:,.0f} MiB"
 
 
+def _rows(c: dict) -> str:
+    return f"{c['size']:,}" if isinstance(c["size"], int) else f"{c['size']} ({c['rows']:,})"
+
+
+def _line(cells: list) -> str:
+    return "| " + " | ".join(str(x) for x in cells) + " |"
+
+
+def _m(m: dict) -> list[str]:
+    rate = m.get("rows_per_second")
+    return [f"{m['median_seconds']:.2f}", f"{m['median_cpu_seconds']:.2f}",
+            f"{rate:,.0f}" if rate else "", mib(m["peak_rss_bytes"])]
+
+
+def _yes(d: dict | None) -> str:
+    return "-" if d is None else ("yes" if d["identical"] else "NO")
+
+
 def table(results: dict) -> str:
-    lines = ["| rows | variant | tool | median s | CPU s | rows/s | peak RSS | ratio | identical |",
-             "|---:|---|---|---:|---:|---:|---:|---:|---|"]
+    """The stdout table: every case, every ratio."""
+    lines = []
+    cold = results.get("cold_start")
+    if cold:
+        lines += ["Cold start, 1-row package (median of interleaved runs):", "",
+                  "| command | median s | CPU s | peak RSS | ratio |", "|---|---:|---:|---:|---|"]
+        fp = cold["factpack"]
+        lines.append(_line(["factpack validate", *_m(fp)[:2], mib(fp["peak_rss_bytes"]),
+                            f"factpack/import polars {cold['factpack_over_import_polars']:.2f}"]))
+        ip = cold["import_polars"]
+        lines.append(_line(["python -c 'import polars'", *_m(ip)[:2], mib(ip["peak_rss_bytes"]),
+                            ""]))
+        if cold.get("frictionless"):
+            fr = cold["frictionless"]
+            lines.append(_line([f"frictionless validate ({cold['reference']['kind']})",
+                                *_m(fr)[:2], mib(fr["peak_rss_bytes"]),
+                                ("frictionless/factpack "
+                                f"{cold['frictionless_over_factpack']:.2f}")]))
+        lines.append("")
+    lines += [("| profile | rows | variant | tool | median s | CPU s | rows/s | peak RSS | ratio "
+              "| identical |"), "|---|---:|---|---|---:|---:|---:|---:|---|---|"]
     for c in results["validate"]:
+        head = [c["profile"], _rows(c), c["variant"]]
         fr = c.get("frictionless")
-        same = c.get("factpack_vs_frictionless", {}).get("identical")
-        exp = c["factpack_vs_expected"]["identical"]
-        for tool in ("factpack", "frictionless"):
-            m = c.get(tool)
-            if not m:
-                continue
-            ratio = (f"{c['ratio']:.1f}× (CPU {c['cpu_ratio']:.1f}×)"
-                     if tool == "factpack" and fr else "")
-            ident = ("yes" if same else "NO") if fr else "-"
-            if tool == "factpack":
-                ident += f" (expected: {'yes' if exp else 'NO'})"
-            else:
-                ident = ""
-            lines.append(f"| {c['size']:,} | {c['variant']} | {tool} | {m['median_seconds']:.2f} "
-                         f"| {m['median_cpu_seconds']:.2f} | {m['rows_per_second']:,.0f} "
-                         f"| {mib(m['peak_rss_bytes'])} | {ratio} "
-                         f"| {ident} |")
+        ratio = f"frictionless/factpack {c['ratio']:.2f} (CPU {c['cpu_ratio']:.2f})" if fr else (
+            "factpack alone" if isinstance(c["size"], int) else "")
+        ident = (f"{_yes(c.get('factpack_vs_frictionless'))} "
+                 f"(expected: {_yes(c.get('factpack_vs_expected'))})")
+        lines.append(_line([*head, "factpack", *_m(c["factpack"]), ratio, ident]))
+        if fr:
+            lines.append(_line([*head, f"frictionless ({c['reference']['kind']})", *_m(fr), "",
+                                f"(expected: {_yes(c.get('frictionless_vs_expected'))})"]))
+        if c.get("floor"):
+            lines.append(_line([*head, "floor: import polars + read as text", *_m(c["floor"]),
+                                f"factpack/floor {c['over_floor']:.2f}", ""]))
     for c in results.get("many_errors", []):
-        m = c["factpack"]
-        lines.append(f"| {c['size']:,} | every row invalid, --max-errors 1000 | factpack "
-                     f"| {m['median_seconds']:.2f} | {m['median_cpu_seconds']:.2f} "
-                     f"| {m['rows_per_second']:,.0f} "
-                     f"| {mib(m['peak_rss_bytes'])} | | {c['error_count']:,} errors counted, "
-                     f"{c['listed']} listed, {c['output_bytes'] / 1024:,.0f} KiB JSON |")
+        lines.append(_line(["key-heavy", f"{c['size']:,}", "every row invalid, --max-errors 1000",
+                            "factpack", *_m(c["factpack"]), "",
+                            (f"{c['error_count']:,} errors counted, {c['listed']} listed, "
+                            f"{c['output_bytes'] / 1024:,.0f} KiB JSON")]))
     for c in results.get("build", []):
-        for key, label in (("build", "factpack build"), ("floor", "polars read_csv → write_parquet")):
-            m = c.get(key)
-            if m:
-                lines.append(f"| {c['size']:,} | valid | {label} | {m['median_seconds']:.2f} "
-                             f"| {m['median_cpu_seconds']:.2f} | {m['rows_per_second']:,.0f} "
-                             f"| {mib(m['peak_rss_bytes'])} | | |")
+        for key, label in (("build", "factpack build"),
+                           ("floor", "polars read_csv → write_parquet")):
+            if c.get(key):
+                ratio = (f"build/floor {c['build_over_floor']:.1f}"
+                         if key == "build" and "build_over_floor" in c else "")
+                lines.append(_line(["key-heavy", f"{c['size']:,}", "valid", label,
+                                    *_m(c[key]), ratio, ""]))
         if c.get("note"):
-            lines.append(f"| {c['size']:,} | | (build) | | | | | | {c['note']} |")
+            lines.append(_line(["key-heavy", f"{c['size']:,}", "", "(build)", "", "", "", "", "",
+                                c["note"]]))
     return "\n".join(lines)
+
+
+def parse_size(token: str) -> int | str:
+    """``10``, ``100k``, ``1M``, ``10_000_000`` or ``dataset``."""
+    t = token.strip().lower().replace("_", "")
+    if t == "dataset":
+        return t
+    mult = {"k": 1_000, "m": 1_000_000}.get(t[-1:], 1)
+    try:
+        return int(float(t[:-1]) * mult) if mult > 1 else int(t)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {token!r}") from None
+
+
+def _list(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", default="1000000,10000000",
-                    help="statement rows, comma-separated (default 1000000,10000000)")
+    ap.add_argument("--profiles", default=",".join(generate.PROFILES),
+                    help="schema profiles, comma-separated (default: all, "
+                         f"{','.join(generate.PROFILES)})")
+    ap.add_argument("--sizes", default=None,
+                    help="rows of each profile's main table (10, 100k, 1M …) or 'dataset', "
+                         "comma-separated (default 10,dataset,1M,10M)")
     ap.add_argument("--variants", default="valid,errors")
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=None, help="runs of each case (default 3)")
     ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--frictionless-max", type=int, default=1_000_000,
-                    help="run frictionless only up to this many rows (default 1000000)")
-    ap.add_argument("--quick", action="store_true", help="100 000 rows, 1 run (development)")
+    ap.add_argument("--frictionless-max", type=parse_size, default=1_000_000,
+                    help="run frictionless only up to this many rows (default 1M); above it "
+                         "only --memory-profiles run, factpack alone")
+    ap.add_argument("--memory-profiles", default="key-heavy",
+                    help="profiles run above --frictionless-max (default key-heavy)")
+    ap.add_argument("--reference", choices=["lean", "venv"], default="lean",
+                    help="frictionless-py from its own lean venv under build/bench (default) "
+                         "or from factpack's venv")
+    ap.add_argument("--cold-runs", type=int, default=None,
+                    help="interleaved runs of the cold-start case (default 5; 0 skips it)")
+    ap.add_argument("--quick", action="store_true",
+                    help=f"sizes 10,dataset,{QUICK_SIZE}, 1 run, 3 cold-start runs, and the "
+                         f"million-errors and build cases at {QUICK_SIZE} rows (development)")
+    ap.add_argument("--scale-size", type=parse_size, default=None,
+                    help="rows of the million-errors and build cases (default 1M)")
     ap.add_argument("--no-build", action="store_true", help="skip the build-at-scale case")
     ap.add_argument("--build-runs", type=int, default=1,
                     help="runs of the build case (default 1: a build re-checks with frictionless)")
     ap.add_argument("--no-many-errors", action="store_true", help="skip the million-errors case")
     ap.add_argument("--output", type=Path, default=OUT / "results.json")
     a = ap.parse_args(argv)
-    if a.quick:
-        a.sizes, a.runs = "100000", 1
-    sizes = [int(s) for s in a.sizes.split(",") if s]
-    variants = [v for v in a.variants.split(",") if v]
+    quick = a.quick
+    a.sizes = a.sizes or (f"10,dataset,{QUICK_SIZE}" if quick else "10,dataset,1M,10M")
+    a.runs = a.runs or (1 if quick else 3)
+    a.cold_runs = a.cold_runs if a.cold_runs is not None else (3 if quick else 5)
+    a.scale_size = a.scale_size or (QUICK_SIZE if quick else 1_000_000)
+    sizes = [parse_size(s) for s in _list(a.sizes)]
+    profiles, variants = _list(a.profiles), _list(a.variants)
+    memory_profiles = _list(a.memory_profiles)
+    unknown = set(profiles + memory_profiles) - set(generate.PROFILES)
+    if unknown or not set(variants) <= {"valid", "errors"}:
+        ap.error(f"unknown profile or variant: {sorted(unknown) or variants}")
+    refs = References(a.reference)
     results: dict = {"environment": environment(), "options": vars(a) | {"output": str(a.output)},
-                     "validate": [], "many_errors": [], "build": []}
+                     "reference": None, "cold_start": None, "validate": [], "many_errors": [],
+                     "build": []}
+    if a.cold_runs:
+        results["cold_start"] = bench_cold(
+            generate.Spec(1, "valid", a.seed, profile="narrow-numeric"), a.cold_runs, refs.get())
     for size in sizes:
-        for variant in variants:
-            spec = generate.Spec(size, variant, a.seed)
-            results["validate"].append(
-                bench_validate(spec, a.runs, with_frictionless=size <= a.frictionless_max))
-    small = min(sizes)
+        if size == "dataset":
+            for t in project_targets():
+                results["validate"].append(bench_case(
+                    t, a.runs, refs.get(t.parquet) if t.frictionless else None))
+            continue
+        memory_only = size > a.frictionless_max
+        for profile in profiles:
+            if memory_only and profile not in memory_profiles:
+                continue
+            for variant in variants:
+                t = synthetic(generate.Spec(size, variant, a.seed, profile=profile))
+                if memory_only:
+                    t.floor = False
+                    t.note = "above --frictionless-max: factpack alone, for memory"
+                results["validate"].append(
+                    bench_case(t, a.runs, None if memory_only else refs.get()))
     if not a.no_many_errors:
-        results["many_errors"].append(bench_many_errors(small, a.runs, a.seed))
+        results["many_errors"].append(bench_many_errors(a.scale_size, a.runs, a.seed))
     if not a.no_build:
-        results["build"].append(bench_build(small, a.build_runs, a.seed))
+        results["build"].append(bench_build(a.scale_size, a.build_runs, a.seed))
+    results["reference"] = {"default": a.reference, "used": list(refs.made.values()),
+                            "notes": refs.notes}
     a.output.parent.mkdir(parents=True, exist_ok=True)
-    a.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    a.output.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
     env = results["environment"]
+    used = ", ".join(f"{r['kind']} ({r['venv']}, frictionless {r['frictionless']}, "
+                     f"Python {r['python']})" for r in refs.made.values()) or "none"
     print(f"\nfactpack bench, {env['date']}, commit {env['commit']}, {env['cpus']} CPUs, "
-          f"frictionless {env['frictionless']}, polars {env['polars']}, pyarrow {env['pyarrow']}, "
-          f"load average at start {env['load_average'][0]:.1f}; median of {a.runs} run(s)\n")
+          f"polars {env['polars']}, pyarrow {env['pyarrow']}, load average at start "
+          f"{env['load_average'][0]:.1f}; median of {a.runs} run(s); reference: {used}\n")
     print(table(results))
     print(f"\nfigures: {a.output.relative_to(ROOT) if a.output.is_relative_to(ROOT) else a.output}")
     return 0
