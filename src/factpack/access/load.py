@@ -22,7 +22,13 @@ import polars as pl
 from ..core.errors import FactpackError
 from ..core.hashing import data_digest, file_digest
 from ..core.transfer import Store
-from ..core.unpack import MAX_PACKAGE_BYTES, read_package_json, resource_paths, unpack
+from ..core.unpack import (
+    DESCRIPTOR_LIMIT,
+    MAX_PACKAGE_BYTES,
+    read_package_json,
+    resource_paths,
+    unpack,
+)
 from ..spec import models
 from ..spec.parse import parse_package, parse_schema
 from ..spec.tables import TableResources, group_tables
@@ -31,8 +37,6 @@ from .fetch import SPEC, cache_dir, check_package, fetch, install, work_dir
 if TYPE_CHECKING:
     import duckdb
     import pandas as pd
-
-DESCRIPTOR_LIMIT = 64 << 20
 
 
 def _text_or_nested(d: pl.DataType) -> bool:

@@ -22,6 +22,7 @@ from .hashing import Digest, files_digest, split_hash
 from .paths import is_relative_inside
 
 MAX_PACKAGE_BYTES = 4 << 30  # 4 GiB unpacked: far above any hand-checked dataset
+DESCRIPTOR_LIMIT = 64 << 20  # a datapackage.json read into memory: bounded against a hostile one
 CHUNK = 1 << 16
 
 

@@ -26,7 +26,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from ..core.errors import FactpackError
 from ..core.unpack import read_package_json
@@ -70,22 +69,9 @@ def changelog_entry(changelog: Path, version: str) -> str | None:
     return text[found.start():nxt.start() if nxt else len(text)].strip() + "\n"
 
 
-def summary(report: dict[str, Any]) -> str:
-    """A one-line account of a diff, for messages."""
-    parts = [c["message"] for c in report["schema_changes"][:3]]
-    if len(report["schema_changes"]) > 3:
-        parts.append(f"{len(report['schema_changes']) - 3} more schema changes")
-    for t in report["tables"]:
-        counts = [f"{n} {k}" for k in ("added", "removed", "changed") if (n := t[k])]
-        if counts:
-            parts.append(f"{t['name']}: rows " + ", ".join(counts))
-    if report["metadata_changes"]:
-        parts.append("metadata: " + ", ".join(c["property"] for c in report["metadata_changes"]))
-    return "; ".join(parts)
-
-
 def bump_problem(name: str, old: tuple[str, Path], new: tuple[str, Path]) -> str | None:
-    """Whether version ``new`` is bumped at least as much as its changes from ``old`` need."""
+    """Whether version ``new`` is bumped at least as much as its changes from ``old`` need
+    (the version rule of :mod:`factpack.release.diff.rules`); the problem, or None."""
     (ov, of), (nv, nf) = old, new
     report = diff.diff_packages(diff.open_local(of / "datapackage.json", f"{name}@{ov}"),
                                 diff.open_local(nf / "datapackage.json", f"{name}@{nv}"), 5)
@@ -93,12 +79,13 @@ def bump_problem(name: str, old: tuple[str, Path], new: tuple[str, Path]) -> str
     if parse_version(nv) >= need and (nv != ov or report["identical"]):
         return None
     least = ".".join(map(str, need))
+    why = diff.because(report)
     if nv == ov:
-        return (f"{name}: records or schemas changed since release {ov} ({summary(report)}), "
+        return (f"{name}: records or schemas changed since release {ov} ({why}), "
                 f"but the version was not bumped: set version to at least {least} "
                 f"(a {report['bump']} bump) in datasets/{name}/dataset.yaml")
     return (f"{name}: version {nv} is too small for the changes since {ov} "
-            f"({summary(report)}): they need a {report['bump']} bump, to at least {least}")
+            f"({why}): they need a {report['bump']} bump, to at least {least}")
 
 
 def _published(catalog: Catalog, name: str) -> dict[str, CatalogVersion]:
