@@ -33,6 +33,8 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
+from factpack.core.versions import version_key
+
 REPO = Path(__file__).resolve().parents[1]
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
@@ -176,7 +178,7 @@ def add_release(store: Path, package: Path, name: str, version: str,
         "zip": {"path": zpath.relative_to(store).as_posix(), "sha256": sha256(zpath),
                 "bytes": zpath.stat().st_size},
         "files": files, "changelog": f"## {version}", "diff": None}
-    ds["latest"] = max(ds["versions"], key=lambda v: tuple(int(x) for x in v.split(".")))
+    ds["latest"] = max(ds["versions"], key=version_key)
     catalog_path.write_text(json.dumps(catalog, indent=2), encoding="utf-8")
     return ds["versions"][version]
 

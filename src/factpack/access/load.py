@@ -1,7 +1,7 @@
 """``factpack.load``: a package's tables as typed polars DataFrames, verified first.
 
 ``load("NAME")``, ``load("NAME@1.0.0")`` or ``load("NAME", version="1.0.0")``
-fetch from a release store (see :mod:`factpack.fetch`); ``load(PATH_OR_URL)``
+fetch from a release store (see :mod:`factpack.access.fetch`); ``load(PATH_OR_URL)``
 takes a package folder, a ``datapackage.json``, or a package ``.zip`` (local,
 ``file://`` or ``http(s)://``). Every file a resource names is checked against
 the ``bytes`` and ``hash`` its ``datapackage.json`` declares before a table is

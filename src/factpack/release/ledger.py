@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..core.atomic import write_atomic
 from ..core.errors import FactpackError
 from ..core.hashing import file_digest
-from ..core.versions import parse_version
+from ..core.versions import RELEASE_PATTERN, parse_version
 from ..descriptors.load import read_descriptor
 
 LEDGER = "releases.json"
@@ -51,7 +51,7 @@ class LedgerRelease(BaseModel):
     version as a :class:`factpack.spec.catalog.CatalogVersion`)."""
 
     model_config = ConfigDict(extra="forbid")
-    version: str = Field(pattern=r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+    version: str = Field(pattern=RELEASE_PATTERN)
     released_on: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
     commit: str = Field(pattern=r"^[0-9a-f]{40}$")
     files: dict[str, FileHash]
@@ -217,7 +217,8 @@ def export_commit(root: Path, commit: str, dest: Path) -> Path:
 
 
 def build(dataset_dir: Path, root: Path, out: Path) -> Path:
-    """``factpack.build.build_dataset`` (tests may replace this)."""
+    """``factpack.build.build_dataset`` (tests replace this to make the builder drift; it sits
+    three calls below :func:`factpack.release.publish.check`)."""
     from ..build.package import build_dataset  # the build stage, only when a rebuild is asked
 
     return build_dataset(dataset_dir, root, out=out)

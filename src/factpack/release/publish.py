@@ -13,7 +13,7 @@ A publish, per dataset:
 3. if the version is already released, the working tree must still build to
    identical data, or the publish is refused (bump the version).
 
-Everything new goes into the store in one :class:`factpack.store.Transaction`
+Everything new goes into the store in one :class:`factpack.release.store.Transaction`
 (catalog last) under a lock, then the ledger is written; any failure leaves both as
 they were. A store can thus be recreated anywhere from a clone with full history.
 """
@@ -44,7 +44,7 @@ def quiet(message: str) -> None:
 
 
 @dataclass
-class Version:
+class BuiltVersion:
     """A version ready for the store: its built folder and zip, and its ledger entry."""
 
     name: str
@@ -113,9 +113,9 @@ def _same_as_published(name: str, rel: LedgerRelease, entry: CatalogVersion) -> 
 
 def plan(root: Path, name: str, book: Ledger, store_path: Path,
          published: dict[str, CatalogVersion], work: Path, today: str, say: Say = quiet
-         ) -> tuple[list[Version], LedgerRelease | None]:
+         ) -> tuple[list[BuiltVersion], LedgerRelease | None]:
     """The versions of one dataset the store lacks, and the new release, if any."""
-    todo: list[Version] = []
+    todo: list[BuiltVersion] = []
     folders: dict[str, Path] = {}  # built or published folder of every released version
     for rel in sorted(book.releases, key=lambda r: parse_version(r.version)):
         if rel.version in published:
@@ -124,7 +124,7 @@ def plan(root: Path, name: str, book: Ledger, store_path: Path,
             continue
         say(f"rebuilding {name} {rel.version} from commit {rel.commit[:12]}")
         folder, zip_path = ledger.rebuild(root, name, rel, work, own_code=True)
-        todo.append(Version(name, rel, folder, zip_path))
+        todo.append(BuiltVersion(name, rel, folder, zip_path))
         folders[rel.version] = folder
     version = working_version(root, name)
     latest = book.latest()
@@ -161,7 +161,7 @@ def plan(root: Path, name: str, book: Ledger, store_path: Path,
         entry = published[version]  # records that release as the store lists it
         return todo, release.model_copy(update={"released_on": entry.released_on,
                                                "commit": entry.commit})
-    todo.append(Version(name, release, folder, zip_path))
+    todo.append(BuiltVersion(name, release, folder, zip_path))
     return todo, release
 
 
@@ -179,7 +179,7 @@ def _check_release_metadata(name: str, version: str, folder: Path) -> None:
 # --------------------------------------------------------------------------- the store
 
 
-def stage(tx: store.Transaction, catalog: Catalog, v: Version, store_path: Path) -> None:
+def stage(tx: store.Transaction, catalog: Catalog, v: BuiltVersion, store_path: Path) -> None:
     """Stage one version (folder, zip, diff from the previous version) and its catalog entry."""
     name, ver = v.name, v.release.version
     tx.add_tree(f"{name}/{ver}", v.folder)
@@ -244,7 +244,7 @@ def publish(root: Path, store_path: Path | None = None, names: list[str] | None 
         work = Path(tmp)
         store.clear_leftovers(store_path)
         catalog = store.read_catalog(store_path)
-        todo: list[Version] = []
+        todo: list[BuiltVersion] = []
         books: list[Ledger] = []
         for name in names:
             if not (root / "datasets" / name / "dataset.yaml").is_file():
