@@ -108,9 +108,9 @@ def decide(changes: list[dict[str, Any]], tables: list[dict[str, Any]]
     ``{"rule", "reason"}``, in report order)."""
     needed = [(c["bump"], c["rule"], c["reason"]) for c in changes]
     for t in tables:
+        unmatched = t["matched_on"] == MatchedOn.NONE and t["rows_old"] != t["rows_new"]
         found = [(REMOVED_ROWS, t["removed"]), (NEW_ROWS, t["added"]),
-                 (CORRECTED_VALUES, t["changed"]),
-                 (UNMATCHED_ROWS, t["matched_on"] == MatchedOn.NONE and t["rows_old"] != t["rows_new"])]
+                 (CORRECTED_VALUES, t["changed"]), (UNMATCHED_ROWS, unmatched)]
         needed += [(r.bump, r.name, r.reason.format(table=t["name"])) for r, hit in found if hit]
     bump = max((b for b, _, _ in needed), key=BUMPS.index, default="none")
     return bump, [{"rule": rule, "reason": reason} for b, rule, reason in needed if b == bump]
