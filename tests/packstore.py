@@ -4,7 +4,7 @@
 (DESIGN.md) with a synthetic package that has every natively typed column
 (integer with nulls, number, boolean, date) and awkward text (commas, quotes,
 newlines, non-ASCII). ``published_store`` makes the store the real way, with
-``factpack build`` and ``factpack publish``, once those commands exist.
+``factpack publish`` in a clone of the repository.
 ``serve`` runs a real HTTP server on 127.0.0.1 that honours ``Range`` and can
 drop connections, truncate files or go away mid-download.
 """
@@ -32,6 +32,8 @@ from typing import Any
 
 import pandas as pd
 import polars as pl
+
+from factpack.core.versions import version_key
 
 REPO = Path(__file__).resolve().parents[1]
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -176,7 +178,7 @@ def add_release(store: Path, package: Path, name: str, version: str,
         "zip": {"path": zpath.relative_to(store).as_posix(), "sha256": sha256(zpath),
                 "bytes": zpath.stat().st_size},
         "files": files, "changelog": f"## {version}", "diff": None}
-    ds["latest"] = max(ds["versions"], key=lambda v: tuple(int(x) for x in v.split(".")))
+    ds["latest"] = max(ds["versions"], key=version_key)
     catalog_path.write_text(json.dumps(catalog, indent=2), encoding="utf-8")
     return ds["versions"][version]
 
@@ -201,28 +203,6 @@ def factpack(*args: str, env: dict[str, str] | None = None, cwd: Path = REPO,
                           capture_output=True, text=True, timeout=600)
 
 
-def built_store(root: Path, dataset: str = "ukraine-us-drone-deal") -> tuple[Path, str, str]:
-    """The repository's dataset built by ``factpack build`` into a store; (store, name, version).
-
-    The catalog is written by :func:`add_release` (the store contract), for use
-    until ``factpack publish`` is committed.
-    """
-    from factpack.build import build_dataset
-
-    folder = build_dataset(REPO / "datasets" / dataset, REPO, out=root / "build")
-    name, version = folder.parent.name, folder.name
-    store = root / "site"
-    add_release(store, folder, name, version,
-                built_zip=folder.parent / f"{name}-{version}.zip")
-    return store, name, version
-
-
-def publish_committed() -> bool:
-    tracked = subprocess.run(["git", "ls-files", "--error-unmatch", "src/factpack/publish.py"],
-                             cwd=REPO, capture_output=True, check=False)
-    return tracked.returncode == 0
-
-
 def published_store(root: Path) -> tuple[Path, str, str]:
     """A store made by ``factpack publish`` from a fresh clone of the repository's HEAD.
 
@@ -244,13 +224,13 @@ _RELEASED: list[tuple[Path, str, str]] = []
 
 
 def release_store(root: Path) -> tuple[Path, str, str]:
-    """The real dataset in a store: made by ``factpack publish`` once that is committed.
+    """The real dataset in a store made by ``factpack publish``.
 
     Made once per test session (under the first caller's ``root``); callers that
     change files must work on a copy.
     """
     if not _RELEASED:
-        _RELEASED.append(published_store(root) if publish_committed() else built_store(root))
+        _RELEASED.append(published_store(root))
     return _RELEASED[0]
 
 

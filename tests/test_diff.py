@@ -16,7 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factpack import cli
+from factpack.core.errors import FactpackError
 from factpack.release import diff
+from factpack.release.diff import rules
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT_SCHEMA = json.loads((ROOT / "schemas" / "diff-report.schema.json").read_text())
@@ -57,8 +59,10 @@ def items(tmp: Path, name: str, rows=ITEMS, fields=ITEM_FIELDS, **kw) -> Path:
     return make_package(tmp / name, {"items": (fields, rows, ["id"])}, **kw)
 
 
-def run(old: Path | str, new: Path | str, limit: int = 100) -> dict:
-    report = diff.diff_specs(str(old), str(new), ROOT, limit=limit)
+def run(old: Path | str, new: Path | str, limit: int = 100,
+        rows_per_bucket: int = diff.ROWS_PER_BUCKET) -> dict:
+    report = diff.diff_specs(str(old), str(new), ROOT, limit=limit,
+                             rows_per_bucket=rows_per_bucket)
     jsonschema.Draft202012Validator(REPORT_SCHEMA).validate(report)
     return report
 
@@ -115,7 +119,7 @@ def test_renamed_column_is_major_and_its_values_still_match(tmp_path):
 
 @pytest.mark.parametrize("change, kind, bump", [
     (lambda f: f[:2], "column-removed", "major"),
-    (lambda f: f + [{"name": "note", "type": "string"}], "column-added", "minor"),
+    (lambda f: f + [{"name": "note", "type": "string"}], "column-added", "major"),
     (lambda f: [f[0], f[1], dict(f[2], type="number")], "type-changed", "major"),
     (lambda f: [f[0], dict(f[1], constraints={"maxLength": 10}), f[2]],
      "constraint-tightened", "major"),
@@ -190,12 +194,12 @@ def test_removing_a_duplicate_row_is_a_removed_row(tmp_path):
     assert not r["identical"] and r["bump"] == "major"
 
 
-def test_limit_lists_few_rows_but_counts_all(tmp_path, monkeypatch):
-    monkeypatch.setattr(diff, "ROWS_PER_BUCKET", 7)  # many buckets for 60 rows
+def test_limit_lists_few_rows_but_counts_all(tmp_path):
     old = [{"id": f"r{i:03}", "label": "x", "amount": i} for i in range(60)]
     new = [dict(r, amount=r["amount"] + (i % 3 == 0)) for i, r in enumerate(old[5:])]
     new += [{"id": f"s{i:03}", "label": "y", "amount": i} for i in range(9)]
-    r = run(items(tmp_path, "a", rows=old), items(tmp_path, "b", rows=new), limit=4)
+    r = run(items(tmp_path, "a", rows=old), items(tmp_path, "b", rows=new), limit=4,
+            rows_per_bucket=7)  # many buckets for 60 rows
     t = r["tables"][0]
     assert (t["added"], t["removed"], t["changed"]) == (9, 5, 19)
     assert [row["id"] for row in t["added_rows"]] == ["s000", "s001", "s002", "s003"]
@@ -209,13 +213,12 @@ keys = st.lists(st.integers(0, 30), unique=True, max_size=25)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(old_keys=keys, new_keys=keys, values=st.lists(st.integers(0, 2), min_size=31, max_size=31),
        buckets=st.sampled_from([1, 3, 1000]))
-def test_counts_match_a_naive_diff(tmp_path_factory, monkeypatch, old_keys, new_keys, values,
-                                   buckets):
-    monkeypatch.setattr(diff, "ROWS_PER_BUCKET", buckets)
+def test_counts_match_a_naive_diff(tmp_path_factory, old_keys, new_keys, values, buckets):
     tmp = tmp_path_factory.mktemp("h")
     old = [{"id": f"k{k}", "label": "l", "amount": 0} for k in old_keys]
     new = [{"id": f"k{k}", "label": "l", "amount": values[k] % 2} for k in new_keys]
-    t = run(items(tmp, "a", rows=old), items(tmp, "b", rows=new))["tables"][0]
+    t = run(items(tmp, "a", rows=old), items(tmp, "b", rows=new),
+            rows_per_bucket=buckets)["tables"][0]
     assert t["added"] == len(set(new_keys) - set(old_keys))
     assert t["removed"] == len(set(old_keys) - set(new_keys))
     assert t["changed"] == sum(values[k] % 2 for k in set(old_keys) & set(new_keys))
@@ -235,7 +238,7 @@ def test_url_against_folder(tmp_path):
         desc = json.loads(bad.read_text())
         desc["resources"][1]["hash"] = "sha256:" + "0" * 64
         bad.write_text(json.dumps(desc))
-        with pytest.raises(diff.FactpackError, match="sha256"):
+        with pytest.raises(FactpackError, match="sha256"):
             run(url, a)
     finally:
         server.shutdown()
@@ -258,7 +261,9 @@ def test_cli_exit_codes_and_formats(tmp_path, monkeypatch, capsys):
     code, out, _ = main(monkeypatch, capsys, str(a), str(b))
     assert code == 1 and "+1 added" in out and "id='d'" in out
     code, out, _ = main(monkeypatch, capsys, "--bump", str(a), str(b))
-    assert (code, out) == (1, "minor\n")
+    assert (code, out) == (1, "minor: new rows in items\n")  # the bump first, then its rule
+    code, out, _ = main(monkeypatch, capsys, "--bump", str(a), str(a))
+    assert (code, out) == (0, "none: no changes\n")
     code, out, _ = main(monkeypatch, capsys, "--format", "json", str(a), str(b))
     assert code == 1 and json.loads(out)["tables"][0]["added"] == 1
     code, out, err = main(monkeypatch, capsys, str(a), str(tmp_path / "missing"))
@@ -278,5 +283,50 @@ def test_resource_paths_may_not_leave_the_package(tmp_path):
     desc["resources"][0]["path"] = "../b/data/items.csv"
     desc["resources"] = desc["resources"][:1]
     (a / "datapackage.json").write_text(json.dumps(desc))
-    with pytest.raises(diff.FactpackError, match="relative to the package"):
+    with pytest.raises(FactpackError, match="relative to the package"):
         run(a, a)
+
+
+# --- the version rule (issue 17): the Data Package Version recipe, removed rows major -----------
+
+def _with(fields_change, rows_change=lambda r: r):
+    fields = fields_change([dict(f) for f in ITEM_FIELDS])
+    return fields, [rows_change(dict(r)) for r in ITEMS]
+
+
+@pytest.mark.parametrize("fields, rows, tables, bump, rule, reason", [
+    (*_with(lambda f: f + [{"name": "note", "type": "string"}], lambda r: r | {"note": None}),
+     {}, "major", "new field", "new field items.note"),
+    (*_with(lambda f: [f[1], f[0], f[2]]), {}, "major", "re-ordered fields",
+     "re-ordered fields of items"),
+    (*_with(lambda f: [f[0], dict(f[1], format="email"), f[2]]), {}, "major", "changed format",
+     "changed format of items.label"),
+    (*_with(lambda f: f), {"more": ([{"name": "k", "type": "string"}], [{"k": "x"}], ["k"])},
+     "minor", "new table", "new table more"),
+    (*_with(lambda f: [f[0], dict(f[1], constraints={"maxLength": 40}), f[2]]), {}, "minor",
+     "loosened constraint", "loosened maxLength of items.label"),
+    (*_with(lambda f: [f[0], dict(f[1], description="What it is called."), f[2]]), {}, "patch",
+     "descriptive metadata", "changed description of items.label"),
+    (*_with(lambda f: f, lambda r: r | {"amount": r["amount"] * 10}), {}, "patch",
+     "corrected values", "corrected values in items"),
+])
+def test_the_version_rule(tmp_path, fields, rows, tables, bump, rule, reason):
+    old = items(tmp_path, "a")
+    new = make_package(tmp_path / "b", {"items": (fields, rows, ["id"]), **tables})
+    r = run(old, new)
+    assert r["bump"] == bump
+    assert r["decided_by"] == [{"rule": rule, "reason": reason}]
+    assert diff.bump_line(r) == f"{bump}: {reason}"
+
+
+def test_removed_rows_are_major_even_with_new_ones(tmp_path):
+    r = run(items(tmp_path, "a"), items(tmp_path, "b", rows=ITEMS[1:] + [
+        {"id": "d", "label": "delta", "amount": 4}]))
+    assert r["bump"] == "major"
+    assert r["decided_by"] == [{"rule": "removed rows", "reason": "removed rows from items"}]
+
+
+def test_the_report_schema_names_every_rule_and_kind():
+    defs = REPORT_SCHEMA["$defs"]
+    assert defs["rule"]["enum"] == [r.name for r in rules.RULES]
+    assert sorted(defs["change"]["properties"]["kind"]["enum"]) == sorted(rules.Kind)

@@ -388,11 +388,10 @@ def test_catalog_hash_that_is_not_a_sha256_is_refused(store, cache):
     assert_cache_clean(cache)
 
 
-def test_package_over_the_size_cap_is_refused_before_downloading(store, cache, monkeypatch):
-    monkeypatch.setattr("factpack.access.fetch.MAX_PACKAGE_BYTES", 1000)
+def test_package_over_the_size_cap_is_refused_before_downloading(store, cache):
     with serve(store) as (url, faults), pytest.raises(FactpackError, match="larger than "
                                                       "factpack's cap of 1000 bytes"):
-        fetch("demo", store=url, progress=False)
+        fetch("demo", store=url, progress=False, max_bytes=1000)
     assert zip_requests(faults) == []
     assert_cache_clean(cache)
 

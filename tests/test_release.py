@@ -191,7 +191,7 @@ def test_history_of_four_versions(repo, tmp_path):
         assert {f["path"] for f in entry["files"]} == {
             f"toy/{ver}/{p}" for p in ledger.package_files(site / "toy" / ver)}
         for f in listed:
-            h = ledger.sha256(site / f["path"])
+            h = ledger.file_hash(site / f["path"])
             assert (h.sha256, h.bytes) == (f["sha256"], f["bytes"])
         if entry["diff"]:
             report = json.loads((site / entry["diff"]).read_text())
@@ -380,7 +380,7 @@ def test_concurrent_publishes_do_not_corrupt_the_store(repo, tmp_path):
     assert sorted(r[0] for r in results) == [(f"nothing to publish: the store at {site} is up "
                                              "to date"), "published toy 1.0.0"]
     assert [r.version for r in ledger.read_ledger(repo, "toy").releases] == ["1.0.0"]
-    assert list(store.read_catalog(site)["datasets"]["toy"]["versions"]) == ["1.0.0"]
+    assert list(store.read_catalog(site).datasets["toy"].versions) == ["1.0.0"]
     assert not [p for p in site.iterdir() if p.name.startswith(".staging")]
 
 
@@ -388,11 +388,12 @@ WRITER = """
 import sys, time
 from pathlib import Path
 from factpack.release import store
+from factpack.spec.catalog import CatalogDataset
 site, i = Path(sys.argv[1]), sys.argv[2]
 with store.locked(site / store.LOCK):
     catalog = store.read_catalog(site)
     time.sleep(0.2)  # widen the read-modify-write window a lost update would need
-    catalog["datasets"]["d" + i] = {"versions": {}}
+    catalog.datasets["d" + i] = CatalogDataset(latest="", versions={})
     tx = store.Transaction(site)
     tx.add_bytes(f"d{i}/file.txt", i.encode())
     tx.commit(catalog)
@@ -406,7 +407,7 @@ def test_store_lock_serialises_processes(tmp_path):
     procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(site), str(i)], env=env)
              for i in range(4)]
     assert [p.wait() for p in procs] == [0, 0, 0, 0]
-    assert sorted(store.read_catalog(site)["datasets"]) == ["d0", "d1", "d2", "d3"]
+    assert sorted(store.read_catalog(site).datasets) == ["d0", "d1", "d2", "d3"]
     assert [(site / f"d{i}" / "file.txt").read_text() for i in range(4)] == ["0", "1", "2", "3"]
     assert not [p for p in site.iterdir() if p.name.startswith(".staging")]
 

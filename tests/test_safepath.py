@@ -1,4 +1,4 @@
-"""The one rule for paths read from descriptors and catalogs (``factpack.safepath``)."""
+"""The one rule for paths read from descriptors and catalogs (``factpack.core.paths``)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,6 @@ cache holds verified packages or nothing.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -19,9 +18,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
-
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from typing import Any
 
 from ..core.errors import FactpackError
 from ..core.hashing import file_digest
@@ -31,47 +28,12 @@ from ..core.unpack import (
     Expected,
     check_resources,
     mismatch,
-    read_descriptor,
+    read_package_json,
     unpack,
 )
+from ..spec.catalog import CATALOG, CATALOG_LIMIT, Catalog, CatalogVersion
 
-CATALOG_LIMIT = 64 << 20
 SPEC = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?:@(?P<version>[^@\s]+))?$")
-
-
-# -- the catalog (the releases engineer's contract; unknown keys are ignored) -------------------
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class FileEntry(_Model):
-    path: str
-    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")]  # names a cache folder
-    bytes: Annotated[int, Field(ge=0)]
-
-
-class Release(_Model):
-    version: str
-    path: str
-    zip: FileEntry
-    files: list[FileEntry]
-    released_on: str | None = None
-    commit: str | None = None
-    changelog: str | None = None
-    diff: str | None = None
-
-
-class Dataset(_Model):
-    latest: str
-    versions: dict[str, Release]
-    title: str | None = None
-    description: str | None = None
-
-
-class Catalog(_Model):
-    catalog_version: int
-    datasets: dict[str, Dataset]
 
 
 # -- where things are --------------------------------------------------------------------------
@@ -107,23 +69,11 @@ def parse_spec(spec: str, version: str | None = None) -> tuple[str, str | None]:
 
 
 def read_catalog(store: Store) -> Catalog:
-    raw = store.read("catalog.json", CATALOG_LIMIT)
-    try:
-        catalog = Catalog.model_validate(json.loads(raw))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FactpackError(f"{store.where('catalog.json')}: not valid JSON ({exc})") from None
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise FactpackError(f"{store.where('catalog.json')}: not a factpack catalog "
-                            f"({where}: {first['msg']})") from None
-    if catalog.catalog_version != 1:
-        raise FactpackError(f"{store.where('catalog.json')}: catalog_version "
-                            f"{catalog.catalog_version} is newer than this factpack reads (1)")
-    return catalog
+    """The store's ``catalog.json``, at most :data:`CATALOG_LIMIT` bytes of it."""
+    return Catalog.parse(store.read(CATALOG, CATALOG_LIMIT), store.where(CATALOG))
 
 
-def resolve(catalog: Catalog, name: str, version: str | None) -> Release:
+def resolve(catalog: Catalog, name: str, version: str | None) -> CatalogVersion:
     """The release a name and version (None = latest) refer to, or a message listing choices."""
     ds = catalog.datasets.get(name)
     if ds is None:
@@ -140,20 +90,22 @@ def resolve(catalog: Catalog, name: str, version: str | None) -> Release:
 # -- fetching ----------------------------------------------------------------------------------
 
 def fetch(spec: str, version: str | None = None, store: str | Path | None = None,
-          to: str | Path | None = None, progress: bool = True, **transfer) -> Path:
+          to: str | Path | None = None, progress: bool = True,
+          max_bytes: int = MAX_PACKAGE_BYTES, **transfer: Any) -> Path:
     """Download, verify and unpack a published package; return its folder.
 
     The folder is in the cache unless ``to`` names a new or empty folder to copy it into.
-    ``transfer`` passes ``retries``/``backoff`` to :class:`factpack.transfer.Store`.
+    A package larger than ``max_bytes`` (zipped or unpacked) is refused before downloading.
+    ``transfer`` passes ``retries``/``backoff`` to :class:`factpack.core.transfer.Store`.
     """
     name, wanted = parse_spec(spec, version)
     src = Store(store or default_store(), progress=progress, **transfer)
     release = resolve(read_catalog(src), name, wanted)
-    folder = cached_release(src, name, release)
+    folder = cached_release(src, name, release, max_bytes)
     return copy_to(folder, Path(to)) if to is not None else folder
 
 
-def _expected_files(name: str, release: Release) -> dict[str, Expected]:
+def _expected_files(name: str, release: CatalogVersion) -> dict[str, Expected]:
     """Catalog files keyed by their path inside the package folder."""
     prefix = safe_relpath(release.path).rstrip("/") + "/"
     files = {}
@@ -165,12 +117,13 @@ def _expected_files(name: str, release: Release) -> dict[str, Expected]:
     return files
 
 
-def cached_release(store: Store, name: str, release: Release) -> Path:
+def cached_release(store: Store, name: str, release: CatalogVersion,
+                   max_bytes: int = MAX_PACKAGE_BYTES) -> Path:
     """The verified package folder in the cache, downloading it if it is not there yet."""
     expected = _expected_files(name, release)
-    if max(release.zip.bytes, sum(e.bytes for e in expected.values())) > MAX_PACKAGE_BYTES:
+    if max(release.zip.bytes, sum(e.bytes for e in expected.values())) > max_bytes:
         raise FactpackError(f"{name} {release.version} is larger than factpack's cap of "
-                            f"{MAX_PACKAGE_BYTES} bytes; download {release.zip.path} yourself")
+                            f"{max_bytes} bytes; download {release.zip.path} yourself")
     final = cache_dir() / "packages" / release.zip.sha256.lower()
     if final.is_dir():
         if _still_intact(final, expected):
@@ -189,14 +142,15 @@ def cached_release(store: Store, name: str, release: Release) -> Path:
             raise mismatch(f"{release.zip.path}: sha256", release.zip.sha256, got.sha256)
         unpacked = work / "package"
         unpacked.mkdir()
-        unpack(part, unpacked, expected)
+        unpack(part, unpacked, expected, max_bytes)
         check_package(unpacked, name, release.version)
         return install(unpacked, final)
 
 
-def check_package(folder: Path, name: str | None, version: str | None) -> dict:
-    """The descriptor names this package and every resource matches its bytes and hash."""
-    descriptor = read_descriptor(folder)
+def check_package(folder: Path, name: str | None, version: str | None) -> dict[str, Any]:
+    """The descriptor names this package and every resource matches its bytes and hash;
+    returns the descriptor."""
+    descriptor = read_package_json(folder)
     for key, want in (("name", name), ("version", version)):
         if want is not None and descriptor.get(key) != want:
             raise FactpackError(f"datapackage.json: {key} is {descriptor.get(key)!r}, the catalog "

@@ -1,7 +1,7 @@
 """``factpack.load``: a package's tables as typed polars DataFrames, verified first.
 
 ``load("NAME")``, ``load("NAME@1.0.0")`` or ``load("NAME", version="1.0.0")``
-fetch from a release store (see :mod:`factpack.fetch`); ``load(PATH_OR_URL)``
+fetch from a release store (see :mod:`factpack.access.fetch`); ``load(PATH_OR_URL)``
 takes a package folder, a ``datapackage.json``, or a package ``.zip`` (local,
 ``file://`` or ``http(s)://``). Every file a resource names is checked against
 the ``bytes`` and ``hash`` its ``datapackage.json`` declares before a table is
@@ -11,26 +11,32 @@ Table Schema; a table published only as CSV is typed from its schema.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import polars as pl
 
 from ..core.errors import FactpackError
-from ..core.hashing import file_digest
+from ..core.hashing import data_digest, file_digest
 from ..core.transfer import Store
-from ..core.unpack import MAX_PACKAGE_BYTES, read_descriptor, resource_paths, unpack
+from ..core.unpack import (
+    DESCRIPTOR_LIMIT,
+    MAX_PACKAGE_BYTES,
+    read_package_json,
+    resource_paths,
+    unpack,
+)
+from ..spec import models
+from ..spec.parse import parse_package, parse_schema
+from ..spec.tables import TableResources, group_tables
 from .fetch import SPEC, cache_dir, check_package, fetch, install, work_dir
 
 if TYPE_CHECKING:
     import duckdb
     import pandas as pd
-
-DESCRIPTOR_LIMIT = 64 << 20
 
 
 def _text_or_nested(d: pl.DataType) -> bool:
@@ -90,7 +96,7 @@ class Package:
     def schema(self, table: str) -> dict[str, Any]:
         """The Table Schema of a table, as in ``datapackage.json``."""
         self[table]  # a KeyError that names the tables
-        return _table_resources(self.metadata)[table][0].get("schema", {})
+        return _tables(self.metadata, self.path)[table].main.schema_ or {}
 
     def to_pandas(self) -> dict[str, pd.DataFrame]:
         """Every table as a pandas DataFrame: nullable Int64/boolean columns, dates as datetime64."""
@@ -108,9 +114,9 @@ class Package:
         import duckdb
 
         con = duckdb.connect(database)
-        for name, (_, parquet) in _table_resources(self.metadata).items():
-            if parquet is not None:
-                path = str(self.path / resource_paths(parquet)[0])
+        for name, table in _tables(self.metadata, self.path).items():
+            if table.parquet is not None:
+                path = str(self.path / resource_paths(table.parquet.path, name)[0])
                 con.execute(f"CREATE OR REPLACE VIEW {_ident(name)} AS "
                             f"SELECT * FROM read_parquet({_literal(path)})")
             else:  # no Parquet twin: the typed frame itself
@@ -195,16 +201,16 @@ def _from_url(url: str, progress: bool) -> Path:
 def _from_descriptor_url(store: Store, leaf: str) -> Path:
     """Download a descriptor and every resource file it names, each checked against its hash."""
     raw = store.read(leaf, DESCRIPTOR_LIMIT)
-    final = cache_dir() / "descriptors" / hashlib.sha256(raw).hexdigest()
+    final = cache_dir() / "descriptors" / data_digest(raw)
     if _intact(final):
         return final
     with work_dir() as work:
         folder = work / "package"
         folder.mkdir()
         (folder / "datapackage.json").write_bytes(raw)
-        descriptor = read_descriptor(folder)
+        descriptor = read_package_json(folder)
         for res in descriptor["resources"]:
-            paths = resource_paths(res)
+            paths = resource_paths(res.get("path"), res.get("name"))
             if paths and not res.get("hash"):
                 # Without a hash the descriptor does not pin the content: nothing to verify.
                 raise FactpackError(f"{store.where(leaf)}: resource {res.get('name')!r} declares "
@@ -219,67 +225,58 @@ def _from_descriptor_url(store: Store, leaf: str) -> Path:
 
 # -- reading the tables ------------------------------------------------------------------------
 
-def _table_resources(descriptor: dict[str, Any]) -> dict[str, tuple[dict, dict | None]]:
-    """Table name (the file stem) -> (schema-bearing resource, its Parquet resource or None).
+def _tables(descriptor: dict[str, Any], folder: Path) -> dict[str, TableResources]:
+    """The package's tables, from the descriptor parsed into the Data Package model."""
+    return group_tables(parse_package(descriptor, str(folder / "datapackage.json")))
 
-    factpack builds publish each table twice, ``data/<t>.csv`` and ``data/<t>.parquet``.
-    """
-    found: dict[str, dict[str, dict]] = {}
-    for res in descriptor.get("resources", []):
-        paths = resource_paths(res)
-        if len(paths) != 1:
-            continue
-        p = PurePosixPath(paths[0])
-        fmt = (res.get("format") or p.suffix.lstrip(".")).lower()
-        if fmt in ("csv", "parquet"):
-            found.setdefault(p.stem, {})[fmt] = res
-    # The CSV resource's schema is the table's (the Parquet twin's points at twins).
-    return {t: (kinds.get("csv") or kinds["parquet"], kinds.get("parquet"))
-            for t, kinds in found.items()}
+
+def _table_schema(folder: Path, table: TableResources) -> models.Schema:
+    """The table's Table Schema (the CSV resource's: see :class:`TableResources`)."""
+    raw = table.main.schema_
+    if isinstance(raw, str):
+        raise FactpackError(f"{folder}: table {table.name!r} names its schema by reference "
+                            f"({raw!r}); factpack.load reads inline schemas only")
+    return parse_schema(raw, f"{folder}: table {table.name!r}")
 
 
 def read_package(folder: Path) -> Package:
     """Read an already verified package folder."""
-    descriptor = read_descriptor(folder)
+    descriptor = read_package_json(folder)
     tables = {}
-    for name, (res, parquet) in _table_resources(descriptor).items():
-        fields = res.get("schema", {}).get("fields", [])
-        if parquet is not None:
-            tables[name] = _read_parquet(folder, parquet, fields)
+    for name, table in _tables(descriptor, folder).items():
+        schema = _table_schema(folder, table)
+        if table.parquet is not None:
+            tables[name] = _read_parquet(folder, table.parquet, schema)
         else:
-            tables[name] = _read_csv(folder, res)
+            tables[name] = _read_csv(folder, table.main, schema)
     if not tables:
         raise FactpackError(f"{folder}: the package has no CSV or Parquet tables")
     return Package(folder, descriptor, tables)
 
 
-def _read_parquet(folder: Path, res: dict, fields: list[dict]) -> pl.DataFrame:
-    rel = resource_paths(res)[0]
+def _read_parquet(folder: Path, res: models.Resource, schema: models.Schema) -> pl.DataFrame:
+    rel = resource_paths(res.path, res.name)[0]
     try:
         frame = pl.read_parquet(folder / rel)
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise FactpackError(f"{rel}: cannot read the Parquet file ({exc})") from None
-    names = [f["name"] for f in fields]
-    if fields and frame.columns != names:
+    names = [f.name for f in schema.fields]
+    if names and frame.columns != names:
         raise FactpackError(f"{rel}: columns {frame.columns} differ from the Table Schema's "
                             f"{names}")
-    for f in fields:
-        kind = f.get("type") or "any"
-        ok = ACCEPTS.get(kind, ACCEPTS["any"])  # an unknown type: the validator's concern
-        dtype = frame.schema[f["name"]]
-        if not ok(dtype):
-            raise FactpackError(f"{rel}: column {f['name']!r} is {dtype} in Parquet, but the "
-                                f"Table Schema says {kind}")
+    for f in schema.fields:
+        dtype = frame.schema[f.name]
+        if not ACCEPTS[f.type](dtype):
+            raise FactpackError(f"{rel}: column {f.name!r} is {dtype} in Parquet, but the "
+                                f"Table Schema says {f.type}")
     return frame
 
 
-def _read_csv(folder: Path, res: dict) -> pl.DataFrame:
+def _read_csv(folder: Path, res: models.Resource, schema: models.Schema) -> pl.DataFrame:
     """A CSV-only table typed the way factpack's Parquet would be; unparsable cells are errors."""
     from ..build import parquet
-    from ..spec.models import Schema
 
-    rel = resource_paths(res)[0]
-    schema = Schema.model_validate(res.get("schema") or {})
+    rel = resource_paths(res.path, res.name)[0]
     try:
         text = parquet.read_text(folder / rel, schema)
         typed = parquet.typed(text, schema)

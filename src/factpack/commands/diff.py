@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from ..descriptors.load import repo_root
-from ..release.diff import diff_specs, text
+from ..release.diff import bump_line, diff_specs, text
 
 
 class Format(str, Enum):
@@ -24,7 +24,9 @@ def cli(
     new: Annotated[str, typer.Argument(help="New version, in any of the same forms")],
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format")] = Format.text,
     bump: Annotated[bool, typer.Option("--bump", help="Print only the smallest version bump "
-                                                      "the changes require")] = False,
+                                                      "the changes require, then the rule "
+                                                      "that decided it (`minor: new table "
+                                                      "x`)")] = False,
     limit: Annotated[int, typer.Option(help="List at most this many rows of each kind per "
                                             "table (counts stay exact)")] = 100,
     store: Annotated[Path | None, typer.Option(help="Release store to find NAME@VERSION in "
@@ -33,7 +35,7 @@ def cli(
     """What changed between two versions. Exit 0 identical, 1 different, 2 error."""
     report = diff_specs(old, new, repo_root(), max(limit, 0), store)
     if bump:
-        typer.echo(report["bump"])
+        typer.echo(bump_line(report))
     elif format is Format.json:
         typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..access.fetch import fetch
-from ..core.unpack import read_descriptor
+from ..core.unpack import read_package_json
 
 
 def cli(
@@ -27,7 +27,7 @@ def cli(
     """
     folder = fetch(package, store=store, to=to, progress=not quiet)
     if not quiet:
-        meta = read_descriptor(folder)
+        meta = read_package_json(folder)
         typer.echo(f"{meta.get('name')} {meta.get('version')}: every file matches the catalog "
                    "and datapackage.json", err=True)
     typer.echo(folder)

@@ -9,7 +9,6 @@ removes it on failure, so nothing half-downloaded survives.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -28,6 +27,7 @@ from rich.progress import (
 )
 
 from .errors import FactpackError
+from .hashing import Digest
 from .paths import is_relative_inside
 
 RETRIES = 5  # attempts after the first, per file, that made no progress
@@ -49,7 +49,7 @@ class Download:
 
 
 def safe_relpath(rel: str) -> str:
-    """A store-relative path that cannot leave the store (:func:`safepath.is_relative_inside`)."""
+    """A store-relative path that cannot leave the store (:func:`core.paths.text_problem`)."""
     if not is_relative_inside(rel):
         raise FactpackError(f"unsafe path {rel!r} in the catalog: paths must stay inside the store")
     return rel
@@ -144,26 +144,25 @@ class Store:
 
     def _http_download(self, client: httpx.Client, url: str, dest: Path, size: int | None,
                        cap: int, advance) -> Download:
-        digest, have, last = hashlib.sha256(), 0, None
+        digest, last = Digest(), None
         failures = 0
         while True:
-            start = have
-            headers = {"Range": f"bytes={have}-"} if have else {}
+            start = digest.bytes
+            headers = {"Range": f"bytes={start}-"} if start else {}
             try:
                 with client.stream("GET", url, headers=headers) as r:
-                    if have and r.status_code == 416 and size is None:
-                        return Download(dest, digest.hexdigest(), have)  # we had it all
-                    if have and r.status_code == 416:
+                    if start and r.status_code == 416 and size is None:
+                        return Download(dest, digest.hexdigest(), start)  # we had it all
+                    if start and r.status_code == 416:
                         raise FactpackError(
-                            f"{url}: the server has only {have} bytes, the catalog says {size}")
+                            f"{url}: the server has only {start} bytes, the catalog says {size}")
                     _check_status(r, url)
-                    if not (have and r.status_code == 206 and _range_start(r) == have):
-                        digest, have = hashlib.sha256(), 0  # no resume: start over
+                    if not (start and r.status_code == 206 and _range_start(r) == start):
+                        digest = Digest()  # no resume: start over
                         advance(reset=True)
-                    with dest.open("ab" if have else "wb") as f:
+                    with dest.open("ab" if digest.bytes else "wb") as f:
                         for chunk in r.iter_bytes():
-                            have += len(chunk)
-                            if have > cap:
+                            if digest.bytes + len(chunk) > cap:
                                 raise FactpackError(
                                     f"{url}: the server sent more than the {cap} bytes "
                                     f"{'declared' if size is not None else 'allowed'}; "
@@ -171,17 +170,18 @@ class Store:
                             f.write(chunk)
                             digest.update(chunk)
                             advance(len(chunk))
+                have = digest.bytes
                 if size is None or have == size:  # unknown size: httpx checks Content-Length
                     return Download(dest, digest.hexdigest(), have)
                 raise _Retry(f"connection closed after {have} of {size} bytes")  # size known here
             except (httpx.TransportError, _Retry) as exc:
                 last = exc
-                failures = 0 if have > start else failures + 1  # progress resets the count
+                failures = 0 if digest.bytes > start else failures + 1  # progress resets the count
                 if failures > self.retries:
                     total = size if size is not None else "?"
                     raise FactpackError(
                         f"{url}: download failed after {failures} attempts without progress "
-                        f"({have} of {total} bytes): {_why(last)}") from None
+                        f"({digest.bytes} of {total} bytes): {_why(last)}") from None
                 if failures:
                     self._pause(failures)
 
@@ -216,19 +216,18 @@ def _why(exc: Exception | None) -> str:
 
 
 def _copy_local(src: Path, dest: Path, size: int, advance) -> Download:
-    digest, have = hashlib.sha256(), 0
+    digest = Digest()
     try:
         with src.open("rb") as f, dest.open("wb") as out:
             while chunk := f.read(CHUNK):
-                have += len(chunk)
-                if have > size:
+                if digest.bytes + len(chunk) > size:
                     raise FactpackError(f"{src}: larger than the {size} bytes declared or allowed")
                 out.write(chunk)
                 digest.update(chunk)
                 advance(len(chunk))
     except FileNotFoundError:
         raise FactpackError(f"{src}: not found in the store") from None
-    return Download(dest, digest.hexdigest(), have)
+    return Download(dest, digest.hexdigest(), digest.bytes)
 
 
 class _bar:

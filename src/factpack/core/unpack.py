@@ -10,7 +10,6 @@ file's sha256 and byte count equal what the catalog lists, and each resource's
 
 from __future__ import annotations
 
-import hashlib
 import json
 import stat
 import zipfile
@@ -19,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import FactpackError
+from .hashing import Digest, files_digest, split_hash
 from .paths import is_relative_inside
 
 MAX_PACKAGE_BYTES = 4 << 30  # 4 GiB unpacked: far above any hand-checked dataset
+DESCRIPTOR_LIMIT = 64 << 20  # a datapackage.json read into memory: bounded against a hostile one
 CHUNK = 1 << 16
 
 
@@ -100,24 +101,23 @@ def unpack(archive: Path, target: Path, expected: dict[str, Expected] | None = N
             limit = want.bytes if want else info.file_size
             out = target / rel
             out.parent.mkdir(parents=True, exist_ok=True)
-            h, n = hashlib.sha256(), 0
+            digest = Digest()
             try:
                 with zf.open(info) as src, out.open("xb") as dst:
                     while chunk := src.read(CHUNK):
-                        n += len(chunk)
                         total += len(chunk)
-                        if n > limit or total > max_bytes:
+                        if digest.bytes + len(chunk) > limit or total > max_bytes:
                             raise FactpackError(
                                 f"{rel}: unpacks to more than the {limit} bytes declared "
                                 f"(cap {max_bytes} for the package); refusing the archive")
-                        h.update(chunk)
+                        digest.update(chunk)
                         dst.write(chunk)
             except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
                 raise FactpackError(f"{archive.name}: entry {rel} is corrupt ({exc})") from None
-            if want and n != want.bytes:
-                raise mismatch(f"{rel}: byte count", str(want.bytes), str(n))
-            if want and h.hexdigest() != want.sha256:
-                raise mismatch(f"{rel}: sha256", want.sha256, h.hexdigest())
+            if want and digest.bytes != want.bytes:
+                raise mismatch(f"{rel}: byte count", str(want.bytes), str(digest.bytes))
+            if want and digest.hexdigest() != want.sha256:
+                raise mismatch(f"{rel}: sha256", want.sha256, digest.hexdigest())
     return names
 
 
@@ -133,8 +133,9 @@ def _common_top(names: list[str], expected: dict[str, Expected] | None) -> str:
     return top if "datapackage.json" in inner else ""
 
 
-def read_descriptor(folder: Path) -> dict[str, Any]:
-    """``datapackage.json`` of a package folder, as a dict."""
+def read_package_json(folder: Path) -> dict[str, Any]:
+    """``datapackage.json`` of a package folder, as JSON (verified before anything trusts it;
+    readers then parse it into :class:`factpack.spec.models.Package`)."""
     path = folder / "datapackage.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -147,46 +148,37 @@ def read_descriptor(folder: Path) -> dict[str, Any]:
     return data
 
 
-def resource_paths(resource: dict[str, Any]) -> list[str]:
-    """The local files of a resource (``path`` may be one string or a list); checked safe."""
-    raw = resource.get("path")
-    paths = [raw] if isinstance(raw, str) else list(raw or [])
+def resource_paths(path: object, name: object) -> list[str]:
+    """The local files of a resource (its ``path``: one string or a list), each checked to
+    stay inside the package; ``name`` is the resource's, for the message."""
+    paths = [path] if isinstance(path, str) else list(path or [])  # type: ignore[call-overload]
     for p in paths:
         if not is_relative_inside(p):
-            raise FactpackError(f"resource {resource.get('name')!r}: path {p!r} must be a "
-                                "relative path inside the package")
+            raise FactpackError(f"resource {name!r}: path {p!r} must be a relative path inside "
+                                "the package")
     return paths
+
+
+def check_files(folder: Path, paths: list[str], size: int | None, hash_: str | None,
+                where: str) -> None:
+    """The files of one resource (parts of a multipart one, joined) have the ``bytes`` and
+    ``hash`` its descriptor declares (either may be None: not declared)."""
+    gone = [p for p in paths if not (folder / p).is_file()]
+    if gone:
+        raise FactpackError(f"{', '.join(gone)}: listed in datapackage.json but missing")
+    algorithm, want = split_hash(hash_)
+    got, n = files_digest((folder / p for p in paths), algorithm)
+    if size is not None and size != n:
+        raise mismatch(f"{where}: byte count", str(size), str(n), "datapackage.json")
+    if want and got != want.lower():
+        raise mismatch(f"{where}: {algorithm}", want, got, "datapackage.json")
 
 
 def check_resources(folder: Path, descriptor: dict[str, Any]) -> None:
     """Every resource file's ``bytes`` and ``hash`` equal what ``datapackage.json`` declares."""
     for res in descriptor["resources"]:
-        paths = resource_paths(res)
+        paths = resource_paths(res.get("path"), res.get("name"))
         if not paths:
             continue  # inline data
-        if not all((folder / p).is_file() for p in paths):
-            gone = [p for p in paths if not (folder / p).is_file()]
-            raise FactpackError(f"{', '.join(gone)}: listed in datapackage.json but missing")
-        algorithm, want_hash = _split_hash(res.get("hash"))
-        h, n = hashlib.new(algorithm), 0
-        for p in paths:  # a multipart resource is hashed as its parts joined
-            with (folder / p).open("rb") as f:
-                while chunk := f.read(CHUNK):
-                    h.update(chunk)
-                    n += len(chunk)
         where = paths[0] if len(paths) == 1 else f"resource {res.get('name')}"
-        if res.get("bytes") is not None and res["bytes"] != n:
-            raise mismatch(f"{where}: byte count", str(res["bytes"]), str(n), "datapackage.json")
-        if want_hash and h.hexdigest() != want_hash.lower():
-            raise mismatch(f"{where}: {algorithm}", want_hash, h.hexdigest(), "datapackage.json")
-
-
-def _split_hash(value: Any) -> tuple[str, str | None]:
-    """``sha256:<hex>`` -> (sha256, hex); a bare hex is md5 (Data Package v1)."""
-    if not value:
-        return "sha256", None
-    algorithm, _, hexdigest = str(value).rpartition(":")
-    algorithm = algorithm.lower() or "md5"
-    if algorithm not in hashlib.algorithms_guaranteed:
-        raise FactpackError(f"unsupported hash algorithm {algorithm!r} in datapackage.json")
-    return algorithm, hexdigest
+        check_files(folder, paths, res.get("bytes"), res.get("hash"), where)

@@ -8,6 +8,8 @@ from .errors import FactpackError
 
 BUMPS = ("none", "patch", "minor", "major")  # in increasing order
 SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)(.*)$")
+# A released version: MAJOR.MINOR.PATCH, no leading zeros, no pre-release (a pydantic pattern)
+RELEASE_PATTERN = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$"
 
 
 def parse_version(v: str) -> tuple[int, int, int]:

@@ -23,11 +23,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..core.atomic import write_atomic
 from ..core.errors import FactpackError
 from ..core.hashing import file_digest
-from ..core.versions import parse_version
+from ..core.versions import RELEASE_PATTERN, parse_version
+from ..descriptors.read import read_descriptor
 
 LEDGER = "releases.json"
 # What a dataset's build reads from the repository (besides the code): its release commit must
@@ -36,29 +39,50 @@ INPUTS = ("datasets/{name}", "schemas", "seeds")
 
 
 class FileHash(BaseModel):
+    """A file of a release: its sha256 and size."""
+
     model_config = ConfigDict(extra="forbid")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     bytes: int = Field(ge=0)
 
 
-class Release(BaseModel):
+class LedgerRelease(BaseModel):
+    """One released version as the ledger records it (the store's catalog lists the same
+    version as a :class:`factpack.spec.catalog.CatalogVersion`)."""
+
     model_config = ConfigDict(extra="forbid")
-    version: str = Field(pattern=r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+    version: str = Field(pattern=RELEASE_PATTERN)
     released_on: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
     commit: str = Field(pattern=r"^[0-9a-f]{40}$")
     files: dict[str, FileHash]
 
 
 class Ledger(BaseModel):
+    """``datasets/<name>/releases.json``: every released version of one dataset."""
+
     model_config = ConfigDict(extra="forbid")
     dataset: str
-    releases: list[Release] = Field(default_factory=list)
+    releases: list[LedgerRelease] = Field(default_factory=list)
 
-    def get(self, version: str) -> Release | None:
+    def get(self, version: str) -> LedgerRelease | None:
         return next((r for r in self.releases if r.version == version), None)
 
-    def latest(self) -> Release | None:
+    def latest(self) -> LedgerRelease | None:
         return max(self.releases, key=lambda r: parse_version(r.version), default=None)
+
+
+def working_version(root: Path, name: str, strict: bool = True) -> str:
+    """The version ``datasets/<name>/dataset.yaml`` names (the one being prepared); not
+    ``MAJOR.MINOR.PATCH`` is an error, or with ``strict=False`` the text as it is."""
+    path = root / "datasets" / name / "dataset.yaml"
+    try:
+        meta, _ = read_descriptor(path)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise FactpackError(f"{path.relative_to(root)}: cannot read it ({exc})") from None
+    version = str(meta.get("version")) if isinstance(meta, dict) else ""
+    if strict:
+        parse_version(version)
+    return version
 
 
 def ledger_path(root: Path, name: str) -> Path:
@@ -104,27 +128,14 @@ def history_problems(root: Path, name: str, ledger: Ledger) -> list[str]:
 
 
 def write_ledger(root: Path, ledger: Ledger) -> None:
-    """Atomically: a temporary file renamed over the old one."""
+    """Atomically: a temporary file renamed over the old one (tests may replace this)."""
     ledger.releases.sort(key=lambda r: parse_version(r.version))
     text = json.dumps(ledger.model_dump(), ensure_ascii=False, indent=2) + "\n"
     write_atomic(ledger_path(root, ledger.dataset), text.encode())
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def sha256(path: Path) -> FileHash:
+def file_hash(path: Path) -> FileHash:
+    """A file's ledger entry."""
     digest, size = file_digest(path)
     return FileHash(sha256=digest, bytes=size)
 
@@ -137,8 +148,8 @@ def package_files(version_dir: Path) -> list[str]:
 
 def file_hashes(version_dir: Path, zip_path: Path) -> dict[str, FileHash]:
     """The ledger's ``files``: every file of the version folder, and the zip by its name."""
-    out = {rel: sha256(version_dir / rel) for rel in package_files(version_dir)}
-    out[zip_path.name] = sha256(zip_path)
+    out = {rel: file_hash(version_dir / rel) for rel in package_files(version_dir)}
+    out[zip_path.name] = file_hash(zip_path)
     return out
 
 
@@ -206,7 +217,8 @@ def export_commit(root: Path, commit: str, dest: Path) -> Path:
 
 
 def build(dataset_dir: Path, root: Path, out: Path) -> Path:
-    """``factpack.build.build_dataset`` (tests may replace this)."""
+    """``factpack.build.build_dataset`` (tests replace this to make the builder drift; it sits
+    three calls below :func:`factpack.release.publish.check`)."""
     from ..build.package import build_dataset  # the build stage, only when a rebuild is asked
 
     return build_dataset(dataset_dir, root, out=out)
@@ -222,7 +234,7 @@ def build_version(src_root: Path, name: str, out: Path) -> tuple[Path, Path]:
     return folder, zip_path
 
 
-def rebuild(root: Path, name: str, release: Release, workdir: Path,
+def rebuild(root: Path, name: str, release: LedgerRelease, workdir: Path,
             own_code: bool = False) -> tuple[Path, Path]:
     """Rebuild a released version from its commit with today's code; it must match the ledger.
 
@@ -262,7 +274,8 @@ def rebuild(root: Path, name: str, release: Release, workdir: Path,
         f"the ledger ({len(diffs)} files: " + "; ".join(diffs[:5]) + f"): {cause}")
 
 
-def _build_with_own_code(src: Path, name: str, release: Release) -> tuple[Path, Path] | None:
+def _build_with_own_code(src: Path, name: str, release: LedgerRelease
+                         ) -> tuple[Path, Path] | None:
     """The release built by the factpack code of its own commit, if that matches the ledger."""
     code = src / "src" / "factpack"
     if not ((code / "build.py").is_file() or (code / "build" / "__init__.py").is_file()):
@@ -292,14 +305,10 @@ def locate_version(name: str, version: str, root: Path, workdir: Path,
         else None
     if release is not None:
         return rebuild(root, name, release, workdir, own_code=True)[0]
-    dataset = root / "datasets" / name
-    if (dataset / "dataset.yaml").is_file():
-        from ..descriptors.read import read_descriptor
-
-        meta, _ = read_descriptor(dataset / "dataset.yaml")
-        if isinstance(meta, dict) and str(meta.get("version")) == version:
-            out = Path(tempfile.mkdtemp(prefix="work-", dir=workdir))
-            return build_version(root, name, out)[0]
+    if (root / "datasets" / name / "dataset.yaml").is_file() \
+            and working_version(root, name, strict=False) == version:
+        out = Path(tempfile.mkdtemp(prefix="work-", dir=workdir))
+        return build_version(root, name, out)[0]
     if (root / "build" / name / version / "datapackage.json").is_file():
         return root / "build" / name / version
     raise FactpackError(f"{name}@{version}: not in the store ({store}), not in the ledger, and "

@@ -13,7 +13,7 @@ A publish, per dataset:
 3. if the version is already released, the working tree must still build to
    identical data, or the publish is refused (bump the version).
 
-Everything new goes into the store in one :class:`factpack.store.Transaction`
+Everything new goes into the store in one :class:`factpack.release.store.Transaction`
 (catalog last) under a lock, then the ledger is written; any failure leaves both as
 they were. A store can thus be recreated anywhere from a clone with full history.
 """
@@ -26,16 +26,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from ..core.errors import FactpackError
+from ..core.unpack import read_package_json
 from ..core.versions import bumped, parse_version
 from ..descriptors.load import dataset_dirs
-from ..descriptors.read import read_descriptor
+from ..spec.catalog import Catalog, CatalogDataset, CatalogFile, CatalogVersion
 from . import diff, ledger, store
-from .ledger import Ledger, Release
+from .ledger import Ledger, LedgerRelease, working_version
 
 REQUIRED_METADATA = ("licenses", "contributors", "sources")
 Say = Callable[[str], None]  # progress messages
@@ -46,27 +44,16 @@ def quiet(message: str) -> None:
 
 
 @dataclass
-class Version:
+class BuiltVersion:
     """A version ready for the store: its built folder and zip, and its ledger entry."""
 
     name: str
-    release: Release
+    release: LedgerRelease
     folder: Path
     zip: Path
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def working_version(root: Path, name: str) -> str:
-    path = root / "datasets" / name / "dataset.yaml"
-    try:
-        meta, _ = read_descriptor(path)
-    except (OSError, ValueError, yaml.YAMLError) as exc:
-        raise FactpackError(f"{path.relative_to(root)}: cannot read it ({exc})") from None
-    version = str(meta.get("version")) if isinstance(meta, dict) else ""
-    parse_version(version)
-    return version
 
 
 def changelog_entry(changelog: Path, version: str) -> str | None:
@@ -82,22 +69,9 @@ def changelog_entry(changelog: Path, version: str) -> str | None:
     return text[found.start():nxt.start() if nxt else len(text)].strip() + "\n"
 
 
-def summary(report: dict[str, Any]) -> str:
-    """A one-line account of a diff, for messages."""
-    parts = [c["message"] for c in report["schema_changes"][:3]]
-    if len(report["schema_changes"]) > 3:
-        parts.append(f"{len(report['schema_changes']) - 3} more schema changes")
-    for t in report["tables"]:
-        counts = [f"{n} {k}" for k in ("added", "removed", "changed") if (n := t[k])]
-        if counts:
-            parts.append(f"{t['name']}: rows " + ", ".join(counts))
-    if report["metadata_changes"]:
-        parts.append("metadata: " + ", ".join(c["property"] for c in report["metadata_changes"]))
-    return "; ".join(parts)
-
-
 def bump_problem(name: str, old: tuple[str, Path], new: tuple[str, Path]) -> str | None:
-    """Whether version ``new`` is bumped at least as much as its changes from ``old`` need."""
+    """Whether version ``new`` is bumped at least as much as its changes from ``old`` need
+    (the version rule of :mod:`factpack.release.diff.rules`); the problem, or None."""
     (ov, of), (nv, nf) = old, new
     report = diff.diff_packages(diff.open_local(of / "datapackage.json", f"{name}@{ov}"),
                                 diff.open_local(nf / "datapackage.json", f"{name}@{nv}"), 5)
@@ -105,27 +79,27 @@ def bump_problem(name: str, old: tuple[str, Path], new: tuple[str, Path]) -> str
     if parse_version(nv) >= need and (nv != ov or report["identical"]):
         return None
     least = ".".join(map(str, need))
+    why = diff.because(report)
     if nv == ov:
-        return (f"{name}: records or schemas changed since release {ov} ({summary(report)}), "
+        return (f"{name}: records or schemas changed since release {ov} ({why}), "
                 f"but the version was not bumped: set version to at least {least} "
                 f"(a {report['bump']} bump) in datasets/{name}/dataset.yaml")
     return (f"{name}: version {nv} is too small for the changes since {ov} "
-            f"({summary(report)}): they need a {report['bump']} bump, to at least {least}")
+            f"({why}): they need a {report['bump']} bump, to at least {least}")
 
 
-def _published(catalog: dict[str, Any], name: str) -> dict[str, Any]:
-    return catalog["datasets"].get(name, {}).get("versions", {})
+def _published(catalog: Catalog, name: str) -> dict[str, CatalogVersion]:
+    dataset = catalog.datasets.get(name)
+    return dataset.versions if dataset else {}
 
 
-def _same_as_published(name: str, rel: Release, entry: dict[str, Any]) -> None:
+def _same_as_published(name: str, rel: LedgerRelease, entry: CatalogVersion) -> None:
     """A version the store lists must be exactly the ledger's; else refuse to touch it."""
     prefix = f"{name}/{rel.version}/"
-    listed = {f["path"].removeprefix(prefix): ledger.FileHash(sha256=f["sha256"],
-                                                               bytes=f["bytes"])
-              for f in entry.get("files", [])}
-    z = entry.get("zip") or {}
-    listed[Path(z.get("path", "")).name] = ledger.FileHash(sha256=z.get("sha256", "0" * 64),
-                                                          bytes=z.get("bytes", 0))
+    listed = {f.path.removeprefix(prefix): ledger.FileHash(sha256=f.sha256, bytes=f.bytes)
+              for f in entry.files}
+    listed[Path(entry.zip.path).name] = ledger.FileHash(sha256=entry.zip.sha256,
+                                                       bytes=entry.zip.bytes)
     diffs = ledger.differences(listed, rel.files)
     if diffs:
         raise FactpackError(
@@ -137,10 +111,11 @@ def _same_as_published(name: str, rel: Release, entry: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- planning
 
 
-def plan(root: Path, name: str, book: Ledger, store_path: Path, published: dict[str, Any],
-         work: Path, today: str, say: Say = quiet) -> tuple[list[Version], Release | None]:
+def plan(root: Path, name: str, book: Ledger, store_path: Path,
+         published: dict[str, CatalogVersion], work: Path, today: str, say: Say = quiet
+         ) -> tuple[list[BuiltVersion], LedgerRelease | None]:
     """The versions of one dataset the store lacks, and the new release, if any."""
-    todo: list[Version] = []
+    todo: list[BuiltVersion] = []
     folders: dict[str, Path] = {}  # built or published folder of every released version
     for rel in sorted(book.releases, key=lambda r: parse_version(r.version)):
         if rel.version in published:
@@ -149,7 +124,7 @@ def plan(root: Path, name: str, book: Ledger, store_path: Path, published: dict[
             continue
         say(f"rebuilding {name} {rel.version} from commit {rel.commit[:12]}")
         folder, zip_path = ledger.rebuild(root, name, rel, work, own_code=True)
-        todo.append(Version(name, rel, folder, zip_path))
+        todo.append(BuiltVersion(name, rel, folder, zip_path))
         folders[rel.version] = folder
     version = working_version(root, name)
     latest = book.latest()
@@ -179,19 +154,19 @@ def plan(root: Path, name: str, book: Ledger, store_path: Path, published: dict[
         if problem:
             raise FactpackError(problem)
     _check_release_metadata(name, version, folder)
-    release = Release(version=version, released_on=today, commit=commit,
-                      files=ledger.file_hashes(folder, zip_path))
+    release = LedgerRelease(version=version, released_on=today, commit=commit,
+                            files=ledger.file_hashes(folder, zip_path))
     if version in published:  # published from another clone: same content is a no-op for
         _same_as_published(name, release, published[version])  # the store; the ledger
         entry = published[version]  # records that release as the store lists it
-        return todo, release.model_copy(update={"released_on": entry["released_on"],
-                                               "commit": entry["commit"]})
-    todo.append(Version(name, release, folder, zip_path))
+        return todo, release.model_copy(update={"released_on": entry.released_on,
+                                               "commit": entry.commit})
+    todo.append(BuiltVersion(name, release, folder, zip_path))
     return todo, release
 
 
 def _check_release_metadata(name: str, version: str, folder: Path) -> None:
-    desc, _ = read_descriptor(folder / "datapackage.json")
+    desc = read_package_json(folder)
     missing = [k for k in REQUIRED_METADATA if not desc.get(k)]
     if missing:
         raise FactpackError(f"{name} {version}: datapackage.json has no {', '.join(missing)}; "
@@ -204,14 +179,15 @@ def _check_release_metadata(name: str, version: str, folder: Path) -> None:
 # --------------------------------------------------------------------------- the store
 
 
-def stage(tx: store.Transaction, catalog: dict[str, Any], v: Version, store_path: Path) -> None:
+def stage(tx: store.Transaction, catalog: Catalog, v: BuiltVersion, store_path: Path) -> None:
     """Stage one version (folder, zip, diff from the previous version) and its catalog entry."""
     name, ver = v.name, v.release.version
     tx.add_tree(f"{name}/{ver}", v.folder)
     zip_rel = f"{name}/{name}-{ver}.zip"
     tx.add_file(zip_rel, v.zip)
-    data = catalog["datasets"].setdefault(name, {"versions": {}})
-    earlier = [x for x in data["versions"] if parse_version(x) < parse_version(ver)]
+    # latest, title and description are set once every version is in (finish_catalog)
+    data = catalog.datasets.setdefault(name, CatalogDataset(latest=ver, versions={}))
+    earlier = [x for x in data.versions if parse_version(x) < parse_version(ver)]
     diff_rel = None
     if earlier:
         prev = max(earlier, key=parse_version)
@@ -220,17 +196,17 @@ def stage(tx: store.Transaction, catalog: dict[str, Any], v: Version, store_path
             diff.open_local(prev_folder / "datapackage.json", f"{name}@{prev}"),
             diff.open_local(v.folder / "datapackage.json", f"{name}@{ver}"))
         diff_rel = f"{name}/{ver}.diff.json"
-        tx.add_bytes(diff_rel, store.dump(report))
+        tx.add_bytes(diff_rel, store.json_bytes(report))
     files = v.release.files
-    data["versions"][ver] = {
-        "version": ver, "released_on": v.release.released_on, "commit": v.release.commit,
-        "path": f"{name}/{ver}/",
-        "zip": {"path": zip_rel, **files[v.zip.name].model_dump()},
-        "files": [{"path": f"{name}/{ver}/{p}", **h.model_dump()}
-                  for p, h in sorted(files.items()) if p != v.zip.name],
-        "changelog": changelog_entry(v.folder / "CHANGELOG.md", ver) or "",
-        "diff": diff_rel,
-    }
+    data.versions[ver] = CatalogVersion(
+        version=ver, released_on=v.release.released_on, commit=v.release.commit,
+        path=f"{name}/{ver}/",
+        zip=CatalogFile(path=zip_rel, **files[v.zip.name].model_dump()),
+        files=[CatalogFile(path=f"{name}/{ver}/{p}", **h.model_dump())
+               for p, h in sorted(files.items()) if p != v.zip.name],
+        changelog=changelog_entry(v.folder / "CHANGELOG.md", ver) or "",
+        diff=diff_rel,
+    )
 
 
 def _staged_or_stored(tx: store.Transaction, store_path: Path, rel: str) -> Path:
@@ -238,17 +214,16 @@ def _staged_or_stored(tx: store.Transaction, store_path: Path, rel: str) -> Path
     return staged if staged.is_dir() else store_path / rel
 
 
-def finish_catalog(catalog: dict[str, Any], store_path: Path, tx: store.Transaction) -> None:
+def finish_catalog(catalog: Catalog, store_path: Path, tx: store.Transaction) -> None:
     """Sort versions, set ``latest`` and the title and description of the latest version."""
-    for name, data in catalog["datasets"].items():
-        versions = dict(sorted(data["versions"].items(), key=lambda kv: parse_version(kv[0])))
+    for name, data in catalog.datasets.items():
+        versions = dict(sorted(data.versions.items(), key=lambda kv: parse_version(kv[0])))
         latest = list(versions)[-1]
-        desc, _ = read_descriptor(_staged_or_stored(tx, store_path, f"{name}/{latest}")
-                                  / "datapackage.json")
-        catalog["datasets"][name] = {"title": desc.get("title", name),
-                                     "description": desc.get("description", ""),
-                                     "latest": latest, "versions": versions}
-    catalog["datasets"] = dict(sorted(catalog["datasets"].items()))
+        desc = read_package_json(_staged_or_stored(tx, store_path, f"{name}/{latest}"))
+        catalog.datasets[name] = CatalogDataset(
+            title=desc.get("title", name), description=desc.get("description", ""),
+            latest=latest, versions=versions)
+    catalog.datasets = dict(sorted(catalog.datasets.items()))
 
 
 def publish(root: Path, store_path: Path | None = None, names: list[str] | None = None,
@@ -269,7 +244,7 @@ def publish(root: Path, store_path: Path | None = None, names: list[str] | None 
         work = Path(tmp)
         store.clear_leftovers(store_path)
         catalog = store.read_catalog(store_path)
-        todo: list[Version] = []
+        todo: list[BuiltVersion] = []
         books: list[Ledger] = []
         for name in names:
             if not (root / "datasets" / name / "dataset.yaml").is_file():

@@ -26,11 +26,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import FactpackError
+from ..spec.catalog import CATALOG, Catalog
 
-CATALOG = "catalog.json"
 LOCK = ".lock"
-CATALOG_VERSION = 1
 
 
 @contextmanager
@@ -51,27 +49,23 @@ def clear_leftovers(store: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def read_catalog(store: Path) -> dict[str, Any]:
+def read_catalog(store: Path) -> Catalog:
+    """The store's catalog; an empty one for a new store."""
     path = store / CATALOG
     if not path.is_file():
-        return {"catalog_version": CATALOG_VERSION, "datasets": {}}
-    try:
-        catalog = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise FactpackError(f"{path}: not valid JSON ({exc}); the store needs repair") from None
-    if not isinstance(catalog, dict) or catalog.get("catalog_version") != CATALOG_VERSION \
-            or not isinstance(catalog.get("datasets"), dict):
-        raise FactpackError(f"{path}: not a factpack catalog (catalog_version "
-                            f"{CATALOG_VERSION} with 'datasets')")
-    return catalog
+        return Catalog.empty()
+    return Catalog.parse(path.read_bytes(), str(path))
 
 
-def dump(obj: Any) -> bytes:
+def json_bytes(obj: Any) -> bytes:
+    """A JSON file of the store (a diff report): indented UTF-8, one trailing newline, as
+    :meth:`Catalog.dump` writes the catalog."""
     return (json.dumps(obj, ensure_ascii=False, indent=2) + "\n").encode()
 
 
 def move(src: Path, dst: Path) -> None:
-    """rename(2); the one step of a commit that tests make fail on purpose."""
+    """rename(2); the one step of a commit that tests make fail on purpose (they replace
+    this function: the step is four calls below :func:`factpack.release.publish.publish`)."""
     os.replace(src, dst)
 
 
@@ -103,7 +97,7 @@ class Transaction:
         self.staged.append(rel)
         return path
 
-    def commit(self, catalog: dict[str, Any]) -> None:
+    def commit(self, catalog: Catalog) -> None:
         """Move the staged files into place, then the catalog; undo everything on failure."""
         try:
             for rel in self.staged:
@@ -118,7 +112,7 @@ class Transaction:
                 move(self.staging / "new" / rel, final)
             path = self.store / CATALOG
             self.old_catalog = path.read_bytes() if path.is_file() else None
-            (self.staging / CATALOG).write_bytes(dump(catalog))
+            (self.staging / CATALOG).write_bytes(catalog.dump())
             with (self.staging / CATALOG).open("rb") as fh:
                 os.fsync(fh.fileno())
             move(self.staging / CATALOG, path)

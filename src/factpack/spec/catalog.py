@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from ..core.errors import FactpackError
+from .parse import first_problem
 
 CATALOG = "catalog.json"
 CATALOG_VERSION = 1
@@ -72,9 +73,7 @@ class Catalog(_Model):
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise FactpackError(f"{where}: not valid JSON ({exc})") from None
         except ValidationError as exc:
-            first = exc.errors()[0]
-            loc = ".".join(str(p) for p in first["loc"])
-            raise FactpackError(f"{where}: not a factpack catalog ({loc}: {first['msg']})") from None
+            raise FactpackError(f"{where}: not a factpack catalog ({first_problem(exc)})") from None
         if catalog.catalog_version != CATALOG_VERSION:
             raise FactpackError(f"{where}: catalog_version {catalog.catalog_version} is not the "
                                 f"one this factpack reads ({CATALOG_VERSION})")
