@@ -32,11 +32,13 @@ def cli(
     store: Annotated[Path | None, typer.Option(help="Release store to find NAME@VERSION in "
                                                     "(default build/site)")] = None,
 ) -> None:
-    """What changed between two versions. Exit 0 identical, 1 different, 2 error."""
+    """What changed between two versions. Exit 0 identical, 1 different, 2 error; with --bump,
+    0 once the bump is printed (a script reads it; `set -e` must not stop there)."""
     report = diff_specs(old, new, repo_root(), max(limit, 0), store)
     if bump:
         typer.echo(bump_line(report))
-    elif format is Format.json:
+        raise typer.Exit(0)
+    if format is Format.json:
         typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         typer.echo(text(report))
