@@ -25,8 +25,13 @@ def archive_path(target: Path) -> Path:
     return target.parent / f"{target.parent.name}-{target.name}.zip"
 
 
-def write_zip(folder: Path, dest: Path, prefix: str) -> None:
+def write_zip(folder: Path, dest: Path, prefix: str = "") -> None:
     """The folder as a zip with sorted entries, fixed dates and permissions.
+
+    The files sit at the zip's root (``datapackage.json`` first-level), as frictionless-py
+    expects of a zipped package: ``frictionless validate <zip>`` then checks every
+    resource. ``prefix`` puts them under one folder instead, the layout of releases
+    made before that (see :func:`factpack.release.ledger.rebuild`).
 
     Entries are stored, not deflated: deflate's bytes depend on the zlib build the
     interpreter links, and a release must rebuild byte for byte on another machine.
@@ -34,7 +39,8 @@ def write_zip(folder: Path, dest: Path, prefix: str) -> None:
     """
     with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_STORED) as zf:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            info = zipfile.ZipInfo(f"{prefix}/{path.relative_to(folder).as_posix()}", ZIP_DATE)
+            rel = path.relative_to(folder).as_posix()
+            info = zipfile.ZipInfo(f"{prefix}/{rel}" if prefix else rel, ZIP_DATE)
             info.create_system = 3  # unix, so the permissions below are read
             info.external_attr = 0o100644 << 16
             info.file_size = path.stat().st_size  # known up front, as writestr sets it: same bytes

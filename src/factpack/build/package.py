@@ -214,7 +214,7 @@ def build_validated(pkg: LoadedPackage, report: Report, dataset_dir: Path, out: 
             raise BuildInvalid(Report(pkg, records_frame(problems)),
                                f"{pkg.descriptor_path}: the built package failed its checks "
                                "(layer 4), nothing was written")
-        write_zip(staged, tmp / archive.name, archive.stem)
+        write_zip(staged, tmp / archive.name)
         if not put_folder(staged, target, force):
             raise FactpackError(
                 f"{target}: an earlier build of {meta.name} {meta.version} has different "

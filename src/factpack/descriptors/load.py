@@ -10,6 +10,7 @@ the file and, for YAML/JSON, the line of the offending property.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from pydantic import BaseModel
 
 from ..core.errors import Code, ErrorRecord, FactpackError
 from ..core.paths import locate
+from ..core.unpack import unpack
 from ..spec.models import (
     DatasetMeta,
     Dialect,
@@ -61,10 +63,18 @@ class LoadedPackage:
     errors: list[ErrorRecord] = field(default_factory=list)
     schemas: dict[str, dict[str, Any]] = field(default_factory=dict)
     shown: Path | None = None  # paths in messages are relative to this (default: root)
+    label: str = ""  # put before those paths: a zipped package's files read as "pkg.zip/…"
+    unpacked: tempfile.TemporaryDirectory | None = None  # a zip's content, removed by close()
 
     def show(self, path: Path) -> str:
         """How a file is named in error records: relative to the repository if inside it."""
-        return rel(path, self.shown or self.root)
+        return self.label + rel(path, self.shown or self.root)
+
+    def close(self) -> None:
+        """Remove what loading unpacked (a zipped package), once validation has read it."""
+        if self.unpacked is not None:
+            self.unpacked.cleanup()
+            self.unpacked = None
 
 
 def repo_root(start: Path | None = None) -> Path:
@@ -95,6 +105,8 @@ def load_target(target: str | Path, root: Path) -> LoadedPackage:
         raise FactpackError(f"{target}: no dataset.yaml or datapackage.json in this folder")
     if p.is_file() and p.suffix.lower() in (".csv", ".tsv"):
         return load_bare_table(p, root)
+    if p.is_file() and p.suffix.lower() == ".zip":
+        return load_zip(p, root)
     if p.is_file():
         return load_package(p, root)
     raise FactpackError(f"{target}: no such dataset, folder or descriptor")
@@ -179,18 +191,43 @@ def _load_schema_file(pkg: LoadedPackage, path: Path, resource: str, root: Path,
     return schema if not errs else None
 
 
-def load_package(path: Path, repo: Path | None = None) -> LoadedPackage:
+def load_zip(archive: Path, repo: Path | None = None) -> LoadedPackage:
+    """A zipped package: unpacked safely (:func:`factpack.core.unpack.unpack`: no path out of
+    the folder, no link, sizes counted while decompressing) into a temporary folder that
+    :meth:`LoadedPackage.close` removes; its ``datapackage.json`` at the zip's root, or
+    inside its one top folder. Files are named ``<zip>/<path inside it>``."""
+    unpacked = tempfile.TemporaryDirectory(prefix="factpack-zip-")
+    try:
+        unpack(archive, Path(unpacked.name))
+        folder = Path(unpacked.name)
+        found = [folder / n for n in ("datapackage.json", "datapackage.yaml", "datapackage.yml")
+                 if (folder / n).is_file()]
+        if not found:
+            raise FactpackError(f"{archive}: no datapackage.json at the zip's root (nor in its "
+                                "one top folder)")
+        shown = repo.resolve() if repo is not None and archive.resolve().is_relative_to(
+            repo.resolve()) else archive.resolve().parent
+        pkg = load_package(found[0], label=rel(archive, shown) + "/")
+    except BaseException:
+        unpacked.cleanup()
+        raise
+    pkg.unpacked = unpacked
+    return pkg
+
+
+def load_package(path: Path, repo: Path | None = None, label: str = "") -> LoadedPackage:
     """Any Data Package descriptor (v1 or v2); paths may not leave its folder.
 
     Files are named relative to ``repo`` when the descriptor is inside it (so GitHub
-    annotations point at the right file), else relative to the descriptor's folder.
+    annotations point at the right file), else relative to the descriptor's folder,
+    after ``label`` (see :func:`load_zip`).
     """
     path = path.resolve()
     base = path.parent
     shown = repo.resolve() if repo is not None and base.is_relative_to(repo.resolve()) else base
-    relpkg = rel(path, shown)
+    relpkg = label + rel(path, shown)
     pkg = LoadedPackage(name=path.stem, kind="package", root=base, descriptor_path=relpkg,
-                        shown=shown)
+                        shown=shown, label=label)
     if (parsed := read_or_report(pkg.errors, path, relpkg, Code.PACKAGE)) is None:
         return pkg
     data, lines = parsed

@@ -260,6 +260,9 @@ def rebuild(root: Path, name: str, release: LedgerRelease, workdir: Path,
         raise FactpackError(f"{name} {release.version}: commit {release.commit[:12]} builds "
                             f"version {folder.name}")
     diffs = differences(release.files, file_hashes(folder, zip_path))
+    if diffs == [d for d in diffs if d.startswith(f"{zip_path.name}:")] \
+            and _rezipped_as_released(folder, zip_path, release):
+        diffs = []
     if not diffs:
         return folder, zip_path
     own = _build_with_own_code(src, name, release)
@@ -272,6 +275,27 @@ def rebuild(root: Path, name: str, release: LedgerRelease, workdir: Path,
     raise FactpackError(
         f"{name} {release.version} rebuilt from commit {release.commit[:12]} differs from "
         f"the ledger ({len(diffs)} files: " + "; ".join(diffs[:5]) + f"): {cause}")
+
+
+def _rezipped_as_released(folder: Path, zip_path: Path, release: LedgerRelease) -> bool:
+    """Whether the zip, written in the layout of earlier releases (every file under one
+    ``<name>-<version>/`` folder), is the released zip; if so it replaces ``zip_path``.
+
+    Only the zip's layout changed (files now at its root, as frictionless-py reads a zipped
+    package): a released version keeps the bytes it was published with.
+    """
+    released = release.files.get(zip_path.name)
+    if released is None:
+        return False
+    from ..build.output import write_zip  # the build stage, only for a release's rebuild
+
+    nested = zip_path.with_name(f".nested-{zip_path.name}")
+    write_zip(folder, nested, zip_path.stem)
+    if file_hash(nested) != released:
+        nested.unlink()
+        return False
+    nested.replace(zip_path)
+    return True
 
 
 def _build_with_own_code(src: Path, name: str, release: LedgerRelease

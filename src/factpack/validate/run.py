@@ -82,4 +82,9 @@ def run_rules(pkg: LoadedPackage, results: dict[str, table.TableResult],
 
 
 def validate_target(target: str | Path, root: Path, release: bool = False) -> Report:
-    return validate_package(load_target(target, root), release=release)
+    """Load a target (:func:`factpack.descriptors.load.load_target`) and validate it."""
+    pkg = load_target(target, root)
+    try:
+        return validate_package(pkg, release=release)
+    finally:
+        pkg.close()

@@ -14,7 +14,7 @@ import polars as pl
 from ...core.errors import FactpackError
 from ...core.paths import is_relative_inside, resolve_inside
 from ...core.transfer import Store
-from ...core.unpack import DESCRIPTOR_LIMIT, MAX_PACKAGE_BYTES, check_files
+from ...core.unpack import DESCRIPTOR_LIMIT, MAX_PACKAGE_BYTES, check_files, unpack
 from ...descriptors.load import repo_root
 from ...descriptors.read import read_descriptor
 from ...spec.models import Package, Schema
@@ -52,11 +52,15 @@ class DiffPackage:
 
 
 def open_package(spec: str, root: Path, workdir: Path, store: Path | None = None) -> DiffPackage:
-    """A built package folder, ``datapackage.json`` path or URL, ``name@version``, or a dataset
-    folder (``datasets/<name>``, built first)."""
+    """A built package folder, ``datapackage.json`` path or URL, a zipped package,
+    ``name@version``, or a dataset folder (``datasets/<name>``, built first)."""
     if spec.startswith(("http://", "https://")):
         return open_url(spec, workdir)
     path = Path(spec)
+    if path.is_file() and path.suffix.lower() == ".zip":  # unpacked safely into the workdir
+        folder = Path(tempfile.mkdtemp(prefix="zip-", dir=workdir))
+        unpack(path, folder)
+        return open_local(folder / "datapackage.json", spec)
     if (path / "dataset.yaml").is_file() and not (path / "datapackage.json").exists():
         out = Path(tempfile.mkdtemp(prefix="work-", dir=workdir))  # a working tree: build it
         folder, _ = build_version(repo_root(path), path.resolve().name, out)
