@@ -278,6 +278,30 @@ def test_truncated_file_on_the_server(release, cache):
     assert_cache_clean(cache)
 
 
+def test_refused_connection_fails_at_once_and_retries_are_said(release, cache, capsys):
+    with serve(release.store) as (url, _):
+        pass  # the server is gone: its port refuses connections
+    said: list[str] = []
+    with pytest.raises(FactpackError) as exc:
+        fetch(release.name, store=url, progress=False, say=said.append, **FAST)
+    assert "cannot connect to 127.0.0.1" in str(exc.value) and said == []  # no retry
+    zpath = release.zip()
+    with serve(release.store, Faults(drop={zpath.name: [0]})) as (url, _):  # once, no byte sent
+        folder = fetch(release.name, store=url, progress=False, say=said.append, **FAST)
+    assert files_of(folder) == files_of(release.folder())
+    assert len(said) == 1 and zpath.name in said[0] and "retrying in" in said[0] \
+        and "attempt 2 of 3" in said[0]
+
+
+def test_a_trickling_server_is_cut_off_at_the_deadline(release, cache):
+    zpath = release.zip()
+    with serve(release.store, Faults(drop={zpath.name: [100] * 50})) as (url, _), \
+            pytest.raises(FactpackError) as exc:
+        fetch(release.name, store=url, progress=False, deadline=0.0, **FAST)
+    assert "within 0 s" in str(exc.value)
+    assert_cache_clean(cache)
+
+
 def test_dropped_connection_is_resumed_with_range(release, cache):
     zpath = release.zip()
     half = zpath.stat().st_size // 2
@@ -294,9 +318,9 @@ def test_server_that_goes_away_mid_download(release, cache):
     with serve(release.store, Faults(die={zpath.name: 1000})) as (url, _), \
             pytest.raises(FactpackError) as exc:
         fetch(release.name, store=url, progress=False, **FAST)
-    message = str(exc.value)
-    assert f"{zpath.name}: download failed after 3 attempts without progress" in message
-    assert f"(1000 of {zpath.stat().st_size} bytes)" in message
+    message = str(exc.value)  # a dropped connection is retried; a refused one ends it at once
+    assert f"{zpath.name}: cannot connect to 127.0.0.1" in message
+    assert f"after 1000 of {zpath.stat().st_size} bytes" in message
     assert_cache_clean(cache)
 
 

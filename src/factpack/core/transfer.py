@@ -9,7 +9,9 @@ removes it on failure, so nothing half-downloaded survives.
 
 from __future__ import annotations
 
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
@@ -32,6 +34,8 @@ from .paths import is_relative_inside
 
 RETRIES = 5  # attempts after the first, per file, that made no progress
 BACKOFF = 0.5  # seconds before the first retry; doubles each time
+DEADLINE = 1800.0  # seconds for one file, retries included: a server that trickles bytes
+# or never finishes is cut off, however it paces itself
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 CHUNK = 1 << 16
@@ -39,6 +43,10 @@ CHUNK = 1 << 16
 
 class _Retry(Exception):
     """A transient failure worth another attempt."""
+
+
+def _stderr(message: str) -> None:
+    print(f"factpack: {message}", file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)
@@ -59,9 +67,11 @@ class Store:
     """Where ``catalog.json`` lives; every other path is relative to it."""
 
     def __init__(self, location: str | Path, *, retries: int = RETRIES, backoff: float = BACKOFF,
-                 progress: bool = True) -> None:
+                 progress: bool = True, deadline: float = DEADLINE,
+                 say: Callable[[str], None] = _stderr) -> None:
         text = str(location)
         self.retries, self.backoff, self.progress = retries, backoff, progress
+        self.deadline, self.say = deadline, say
         scheme = urlsplit(text).scheme.lower() if "://" in text else ""
         if scheme in ("http", "https"):
             base = text if text.endswith("/") else text + "/"
@@ -119,33 +129,47 @@ class Store:
 
     # -- HTTP -------------------------------------------------------------------------------
 
-    def _pause(self, failures: int) -> None:
-        """Exponential backoff before retry number ``failures``."""
-        time.sleep(self.backoff * 2 ** (failures - 1))
+    def _pause(self, url: str, failures: int, exc: Exception, ends: float) -> None:
+        """Say why, then wait before retry number ``failures`` (exponential backoff)."""
+        wait = self.backoff * 2 ** (failures - 1)
+        if time.monotonic() + wait > ends:
+            raise FactpackError(f"{url}: no complete answer within {self.deadline:.0f} s "
+                                f"({_why(exc)}); giving up")
+        self.say(f"{url}: {_why(exc)}; retrying in {wait:g} s "
+                 f"(attempt {failures + 1} of {self.retries + 1})")
+        time.sleep(wait)
+
+    def _within(self, url: str, ends: float) -> None:
+        if time.monotonic() > ends:
+            raise FactpackError(f"{url}: not finished within {self.deadline:.0f} s; giving up")
 
     def _get_all(self, url: str, limit: int) -> bytes:
-        last: Exception | None = None
+        ends = time.monotonic() + self.deadline
         with _client() as client:
             for failures in range(self.retries + 1):
-                if failures:
-                    self._pause(failures)
                 try:
                     with client.stream("GET", url) as r:
                         _check_status(r, url)
                         data = bytearray()
                         for chunk in r.iter_bytes():
+                            self._within(url, ends)
                             data += chunk
                             if len(data) > limit:
                                 break
                         return bytes(data)
+                except httpx.ConnectError as exc:
+                    raise _unreachable(url, exc) from None
                 except (httpx.TransportError, _Retry) as exc:
-                    last = exc
-        raise FactpackError(f"{url}: failed after {self.retries + 1} attempts: {_why(last)}")
+                    if failures == self.retries:
+                        raise FactpackError(f"{url}: failed after {self.retries + 1} attempts: "
+                                            f"{_why(exc)}") from None
+                    self._pause(url, failures + 1, exc, ends)
+        raise AssertionError("unreachable")
 
     def _http_download(self, client: httpx.Client, url: str, dest: Path, size: int | None,
                        cap: int, advance) -> Download:
         digest, last = Digest(), None
-        failures = 0
+        failures, ends = 0, time.monotonic() + self.deadline
         while True:
             start = digest.bytes
             headers = {"Range": f"bytes={start}-"} if start else {}
@@ -162,6 +186,7 @@ class Store:
                         advance(reset=True)
                     with dest.open("ab" if digest.bytes else "wb") as f:
                         for chunk in r.iter_bytes():
+                            self._within(url, ends)
                             if digest.bytes + len(chunk) > cap:
                                 raise FactpackError(
                                     f"{url}: the server sent more than the {cap} bytes "
@@ -174,6 +199,10 @@ class Store:
                 if size is None or have == size:  # unknown size: httpx checks Content-Length
                     return Download(dest, digest.hexdigest(), have)
                 raise _Retry(f"connection closed after {have} of {size} bytes")  # size known here
+            except httpx.ConnectError as exc:
+                got = f" after {digest.bytes} of {size if size is not None else '?'} bytes" \
+                    if digest.bytes else ""
+                raise _unreachable(url, exc, got) from None
             except (httpx.TransportError, _Retry) as exc:
                 last = exc
                 failures = 0 if digest.bytes > start else failures + 1  # progress resets the count
@@ -183,13 +212,19 @@ class Store:
                         f"{url}: download failed after {failures} attempts without progress "
                         f"({digest.bytes} of {total} bytes): {_why(last)}") from None
                 if failures:
-                    self._pause(failures)
+                    self._pause(url, failures, exc, ends)
 
 
 def _client() -> httpx.Client:
     # identity encoding: Range offsets then count the bytes we store
     return httpx.Client(timeout=TIMEOUT, follow_redirects=True,
                         headers={"Accept-Encoding": "identity"})
+
+
+def _unreachable(url: str, exc: httpx.ConnectError, got: str = "") -> FactpackError:
+    """A refused connection or an unknown host: not transient, so no retry."""
+    return FactpackError(f"{url}: cannot connect to {urlsplit(url).netloc}{got} "
+                         f"({exc or 'refused'}); nothing was kept")
 
 
 def _check_status(r: httpx.Response, url: str) -> None:
