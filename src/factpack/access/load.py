@@ -24,6 +24,7 @@ from ..core.errors import FactpackError
 from ..core.hashing import file_digest
 from ..core.transfer import Store
 from ..core.unpack import MAX_PACKAGE_BYTES, read_descriptor, resource_paths, unpack
+from ..spec import fieldtypes
 from .fetch import SPEC, cache_dir, check_package, fetch, install, work_dir
 
 if TYPE_CHECKING:
@@ -31,28 +32,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DESCRIPTOR_LIMIT = 64 << 20
-
-
-def _text_or_nested(d: pl.DataType) -> bool:
-    return d == pl.String or d.is_nested()
-
-
-# Table Schema type -> the Parquet column types that faithfully hold it. factpack's own
-# builds store integer/number/boolean/date natively and every other type as its text.
-ACCEPTS: dict[str, Any] = {
-    "string": lambda d: d == pl.String or isinstance(d, (pl.Categorical, pl.Enum)),
-    "integer": lambda d: d.is_integer(),
-    "number": lambda d: d.is_float() or d.is_decimal(),
-    "boolean": lambda d: d == pl.Boolean,
-    "date": lambda d: d == pl.Date,
-    "datetime": lambda d: d == pl.String or isinstance(d, pl.Datetime),
-    "time": lambda d: d in (pl.String, pl.Time),
-    "year": lambda d: d == pl.String or d.is_integer(),
-    "yearmonth": lambda d: d in (pl.String, pl.Date),
-    "duration": lambda d: d == pl.String or isinstance(d, pl.Duration),
-    **dict.fromkeys(("object", "array", "list", "geopoint", "geojson"), _text_or_nested),
-    "any": lambda d: True,
-}
 
 
 @dataclass(frozen=True, repr=False)
@@ -265,7 +244,9 @@ def _read_parquet(folder: Path, res: dict, fields: list[dict]) -> pl.DataFrame:
                             f"{names}")
     for f in fields:
         kind = f.get("type") or "any"
-        ok = ACCEPTS.get(kind, ACCEPTS["any"])  # an unknown type: the validator's concern
+        # the Parquet column types that faithfully hold the type (fieldtypes.TYPES);
+        # an unknown type is the validator's concern
+        ok = fieldtypes.TYPES.get(kind, fieldtypes.TYPES["any"]).accepts
         dtype = frame.schema[f["name"]]
         if not ok(dtype):
             raise FactpackError(f"{rel}: column {f['name']!r} is {dtype} in Parquet, but the "

@@ -12,10 +12,7 @@ from typing import Any
 
 import jinja2
 
-from .parquet import NATIVE
-from .sqlite import SQL_TYPES
-
-PARQUET_NAMES = {"integer": "int64", "number": "double", "boolean": "boolean", "date": "date32"}
+from ..spec import fieldtypes
 
 
 def cell(value: Any) -> str:
@@ -49,9 +46,8 @@ def constraints(field: dict[str, Any]) -> str:
 def storage(field: dict[str, Any]) -> str:
     """How the field is stored in Parquet and in SQLite."""
     t = field.get("type", "any")
-    pq_type = PARQUET_NAMES[t] if t in NATIVE else "string"
-    sql_type = SQL_TYPES.get(t, "TEXT") + (" (0/1)" if t == "boolean" else "")
-    return f"{pq_type} / {sql_type}"
+    kind = fieldtypes.TYPES.get(t, fieldtypes.TYPES["any"])
+    return f"{kind.parquet} / {kind.sqlite}" + (" (0/1)" if t == "boolean" else "")
 
 
 def bib(text: str) -> str:

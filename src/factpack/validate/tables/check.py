@@ -900,10 +900,11 @@ def field_checks(res: LoadedResource, f: Field, number: int) -> list[Check]:
         shown = ", ".join(fieldtypes.json_text(x) for x in c.enum)
         add(v.is_not_null() & ~v.is_in(allowed_vals.implode()),
             "'{}' is not one of the allowed values: {}", col, pl.lit(shown[:300]))
-    if c.pattern is not None and f.type in ("string",):
+    kind = fieldtypes.TYPES[f.type]
+    if c.pattern is not None and "pattern" in kind.constraints:
         add(v.is_not_null() & ~_matches(col, c.pattern),
             "'{}' does not match the pattern {}", _short(col), pl.lit(c.pattern))
-    length = _length(f, v)
+    length = kind.length(v) if kind.length is not None else None
     if c.minLength is not None and length is not None:
         add(length < c.minLength, "'{}' is shorter than the minimum length {}", _short(col),
             pl.lit(c.minLength))
@@ -916,7 +917,7 @@ def field_checks(res: LoadedResource, f: Field, number: int) -> list[Check]:
               ("exclusiveMaximum", v.__ge__, "is not less than the exclusive maximum")]
     for key, cmp, words in bounds:
         bound = getattr(c, key)
-        if bound is not None and (f.type in fieldtypes.NUMERIC or f.type in fieldtypes.TEMPORAL):
+        if bound is not None and key in kind.constraints:
             add(cmp(fieldtypes.constraint_value(f, bound)),
                 "'{}' " + words + " {}", col, pl.lit(str(bound)))
     return out
@@ -974,14 +975,6 @@ def _matches(col: pl.Expr, pattern: str) -> pl.Expr:
         return cells.is_in(pl.Series(good, dtype=pl.String).implode())
 
     return col.map_batches(by_python, return_dtype=pl.Boolean)
-
-
-def _length(f: Field, v: pl.Expr) -> pl.Expr | None:
-    if f.type == "string":
-        return v.str.len_chars()
-    if f.type == "list":
-        return v.list.len()
-    return None
 
 
 def _short(col: pl.Expr) -> pl.Expr:
@@ -1050,9 +1043,6 @@ def check_keys(res: LoadedResource, canon: pl.DataFrame, schema: Schema) -> list
     return out
 
 
-NUMERIC_KEYS = fieldtypes.NUMERIC | {"boolean"}  # Python: True == 1 == 1.0
-
-
 def _join_keys(pairs: list[tuple[str, Field | None, Field | None]],
                ) -> tuple[list[pl.Expr], list[pl.Expr]]:
     """Join keys (``_key0``…) for the two sides of a foreign key, comparable as
@@ -1060,8 +1050,7 @@ def _join_keys(pairs: list[tuple[str, Field | None, Field | None]],
     boolean) by value, text with text, and values of other different types never
     (5 is not "5", a date is not a text)."""
     def family(f: Field | None) -> str:
-        t = f.type if f is not None else "string"
-        return "number" if t in NUMERIC_KEYS else "text" if t in ("string", "any") else t
+        return fieldtypes.TYPES[f.type if f is not None else "string"].key_family
 
     mine, theirs = [], []
     for i, (name, a, b) in enumerate(pairs):
