@@ -61,7 +61,8 @@ def _geopoint(field: FieldLike, col: pl.Expr) -> pl.Expr:
     lon = parts.struct.field("1").str.strip_chars().str.replace_all("_", "", literal=True)
     lat = parts.struct.field("2").str.strip_chars().str.replace_all("_", "", literal=True)
     ok = lon.str.contains(finite) & lat.str.contains(finite)
-    return pl.when(ok & decimal_value(lon).abs().le(180) & decimal_value(lat).abs().le(90)).then(col)
+    ok = ok & decimal_value(lon).abs().le(180) & decimal_value(lat).abs().le(90)
+    return pl.when(ok).then(col)
 
 
 def list_type(parse: Parse) -> TypeEntry:

@@ -74,22 +74,23 @@ def check_labels(res: LoadedResource, header: list[str], at: int = 1) -> pl.Data
         label = label.strip()  # frictionless compares labels without surrounding spaces
         f = fields[i] if i < len(fields) else None
         name = f.name if f else None
-        where = {"row": at, "line": at, "fieldname": name or label, "field_number": i + 1, "value": label}
-        if label.strip() == "":
-            out.append(single_error(res, Code.BLANK_LABEL, f"{res.relpath}:{at}: column {i + 1} has "
-                                    f"no label; expected '{name}'" if name else
-                                    f"{res.relpath}:{at}: column {i + 1} has no label", **where))
+        code, text = None, ""
+        if not label:
+            code = Code.BLANK_LABEL
+            text = f"column {i + 1} has no label" + (f"; expected '{name}'" if name else "")
         elif f is None:  # frictionless: a label beyond the schema is extra, even if repeated
-            out.append(single_error(res, Code.EXTRA_LABEL, f"{res.relpath}:{at}: column {i + 1} "
-                                    f"'{label}' is not a field of the schema; remove the column "
-                                    "or add the field", **where))
+            code = Code.EXTRA_LABEL
+            text = (f"column {i + 1} '{label}' is not a field of the schema; remove the "
+                    "column or add the field")
         elif label in seen:
-            out.append(single_error(res, Code.DUPLICATE_LABEL, f"{res.relpath}:{at}: label '{label}' "
-                                    f"of column {i + 1} repeats column {seen[label]}", **where))
+            code = Code.DUPLICATE_LABEL
+            text = f"label '{label}' of column {i + 1} repeats column {seen[label]}"
         elif norm(label) != norm(name):
-            out.append(single_error(res, Code.INCORRECT_LABEL, f"{res.relpath}:{at}: column {i + 1} is "
-                                    f"labelled '{label}' but the schema's field {i + 1} is "
-                                    f"'{name}'", **where))
+            code = Code.INCORRECT_LABEL
+            text = f"column {i + 1} is labelled '{label}' but the schema's field {i + 1} is '{name}'"
+        if code is not None:
+            out.append(single_error(res, code, f"{res.relpath}:{at}: {text}", row=at, line=at,
+                                    fieldname=name or label, field_number=i + 1, value=label))
         seen.setdefault(label, i + 1)
     for j in range(len(header), len(fields)):
         out.append(single_error(res, Code.MISSING_LABEL, f"{res.relpath}:{at}: the header has no "
