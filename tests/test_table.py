@@ -1,4 +1,4 @@
-"""Layer 2 (table.py, fieldtypes.py): row and line numbers, header handling, and each
+"""Layer 2 (validate/tables/, spec/fieldtypes/): row and line numbers, header handling, and each
 field type judged exactly as frictionless-py judges a cell (property tests)."""
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from factpack.spec import fieldtypes
 from factpack.spec.models import Field
 from factpack.validate.run import validate_target
-from factpack.validate.tables import check as table
+from factpack.validate.tables.result import ERROR_COLUMNS
+from factpack.validate.tables.rows import MAX_CELL_BYTES
 
 
 def package(tmp: Path, csv: str, fields: list[dict] | None, **schema) -> Path:
@@ -64,12 +65,12 @@ def test_errors_are_a_polars_frame_with_the_record_columns(tmp_path: Path) -> No
     path = package(tmp_path, "id\n1\nx\n", [{"name": "id", "type": "integer"}])
     report = validate_target(path, path.parent)
     assert isinstance(report.errors, pl.DataFrame)
-    assert report.errors.schema == pl.Schema(table.ERROR_COLUMNS)
+    assert report.errors.schema == pl.Schema(ERROR_COLUMNS)
     assert report.records()[0].message.startswith("data.csv:3 field 'id': 'x' is not")
 
 
 def test_max_cell_size_is_enforced(tmp_path: Path) -> None:
-    big = "y" * (table.MAX_CELL_BYTES + 1)
+    big = "y" * (MAX_CELL_BYTES + 1)
     path = package(tmp_path, f"id,text\n1,{big}\n", [{"name": "id", "type": "integer"},
                                                       {"name": "text", "type": "string"}])
     assert found(path) == [("source-error", 2, 2, "text")]

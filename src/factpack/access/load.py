@@ -29,7 +29,7 @@ from ..core.unpack import (
     resource_paths,
     unpack,
 )
-from ..spec import models
+from ..spec import fieldtypes, models
 from ..spec.parse import parse_package, parse_schema
 from ..spec.tables import TableResources, group_tables
 from .fetch import SPEC, cache_dir, check_package, fetch, install, work_dir
@@ -37,28 +37,6 @@ from .fetch import SPEC, cache_dir, check_package, fetch, install, work_dir
 if TYPE_CHECKING:
     import duckdb
     import pandas as pd
-
-
-def _text_or_nested(d: pl.DataType) -> bool:
-    return d == pl.String or d.is_nested()
-
-
-# Table Schema type -> the Parquet column types that faithfully hold it. factpack's own
-# builds store integer/number/boolean/date natively and every other type as its text.
-ACCEPTS: dict[str, Any] = {
-    "string": lambda d: d == pl.String or isinstance(d, (pl.Categorical, pl.Enum)),
-    "integer": lambda d: d.is_integer(),
-    "number": lambda d: d.is_float() or d.is_decimal(),
-    "boolean": lambda d: d == pl.Boolean,
-    "date": lambda d: d == pl.Date,
-    "datetime": lambda d: d == pl.String or isinstance(d, pl.Datetime),
-    "time": lambda d: d in (pl.String, pl.Time),
-    "year": lambda d: d == pl.String or d.is_integer(),
-    "yearmonth": lambda d: d in (pl.String, pl.Date),
-    "duration": lambda d: d == pl.String or isinstance(d, pl.Duration),
-    **dict.fromkeys(("object", "array", "list", "geopoint", "geojson"), _text_or_nested),
-    "any": lambda d: True,
-}
 
 
 @dataclass(frozen=True, repr=False)
@@ -266,7 +244,8 @@ def _read_parquet(folder: Path, res: models.Resource, schema: models.Schema) -> 
                             f"{names}")
     for f in schema.fields:
         dtype = frame.schema[f.name]
-        if not ACCEPTS[f.type](dtype):
+        # the Parquet column types that faithfully hold the type (fieldtypes.TYPES)
+        if not fieldtypes.TYPES[f.type].accepts(dtype):
             raise FactpackError(f"{rel}: column {f.name!r} is {dtype} in Parquet, but the "
                                 f"Table Schema says {f.type}")
     return frame

@@ -12,13 +12,10 @@ from typing import Any
 
 import jinja2
 
+from ..spec import fieldtypes
 from ..spec.citation import Citation
 from ..spec.models import Package
 from ..spec.tables import group_tables
-from .parquet import NATIVE
-from .sqlite import SQL_TYPES
-
-PARQUET_NAMES = {"integer": "int64", "number": "double", "boolean": "boolean", "date": "date32"}
 
 
 def cell(value: Any) -> str:
@@ -52,9 +49,8 @@ def constraints(field: dict[str, Any]) -> str:
 def storage(field: dict[str, Any]) -> str:
     """How the field is stored in Parquet and in SQLite."""
     t = field.get("type", "any")
-    pq_type = PARQUET_NAMES[t] if t in NATIVE else "string"
-    sql_type = SQL_TYPES.get(t, "TEXT") + (" (0/1)" if t == "boolean" else "")
-    return f"{pq_type} / {sql_type}"
+    kind = fieldtypes.TYPES.get(t, fieldtypes.TYPES["any"])
+    return f"{kind.parquet} / {kind.sqlite}" + (" (0/1)" if t == "boolean" else "")
 
 
 def environment() -> jinja2.Environment:

@@ -24,16 +24,6 @@ from ..spec import fieldtypes
 from ..spec.models import Field, Package, Resource, Schema
 from ..spec.tables import PARQUET_SUFFIX, group_tables
 
-# Table Schema type → (polars dtype, Arrow type). Not listed → text.
-# ``year`` stays text: frictionless-py 5.21 rejects an int64 cell as a year.
-NATIVE: dict[str, tuple[pl.DataType, pa.DataType]] = {
-    "integer": (pl.Int64(), pa.int64()),
-    "number": (pl.Float64(), pa.float64()),
-    "boolean": (pl.Boolean(), pa.bool_()),
-    "date": (pl.Date(), pa.date32()),
-}
-TEXT = (pl.String(), pa.string())
-
 # Fixed writer options: the same frame always gives the same bytes (pyarrow stores
 # no timestamp, only its version in ``created_by``).
 WRITE_OPTIONS: dict[str, Any] = {
@@ -68,8 +58,9 @@ def twin_schema(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def dtypes(field: Field) -> tuple[pl.DataType, pa.DataType]:
-    """The polars and Arrow types a field is stored as in Parquet."""
-    return NATIVE.get(field.type, TEXT)
+    """The polars and Arrow types a field is stored as in Parquet (its type's registry entry)."""
+    kind = fieldtypes.TYPES[field.type]
+    return kind.polars, pa.type_for_alias(kind.parquet)
 
 
 def null_text(field: Field, schema: Schema) -> list[str]:
@@ -92,7 +83,8 @@ def typed(text: pl.DataFrame, schema: Schema) -> pl.DataFrame:
     cols = []
     for f in schema.fields:
         dtype, _ = dtypes(f)
-        value = fieldtypes.parse(f, pl.col(f.name)) if f.type in NATIVE else pl.col(f.name)
+        native = fieldtypes.TYPES[f.type].native
+        value = fieldtypes.parse(f, pl.col(f.name)) if native else pl.col(f.name)
         cols.append(value.cast(dtype).alias(f.name))
     return text.select(cols)
 
@@ -142,7 +134,7 @@ def verify_package(folder: Path) -> list[ErrorRecord]:
 
     For every resource: the file's ``hash`` (and ``bytes`` where declared). For
     every Parquet resource: its columns and Arrow types are those its Table Schema
-    gives (see :data:`NATIVE`), and its rows equal its CSV twin's, typed from the
+    gives (see :func:`dtypes`), and its rows equal its CSV twin's, typed from the
     CSV's schema — value for value, in order.
     """
     folder = Path(folder)

@@ -14,14 +14,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from pydantic import Field as PydField
 
-FIELD_TYPES = (
-    "string", "number", "integer", "boolean", "object", "array", "list", "date", "time",
-    "datetime", "year", "yearmonth", "duration", "geopoint", "geojson", "any",
-)
-FieldType = Literal[
-    "string", "number", "integer", "boolean", "object", "array", "list", "date", "time",
-    "datetime", "year", "yearmonth", "duration", "geopoint", "geojson", "any",
-]
+from .fieldtypes import TYPES
+
+FIELD_TYPES = tuple(TYPES)  # the registry's types, in the spec's order
+FieldType = Literal[FIELD_TYPES]  # type: ignore[valid-type]
 
 
 class Spec(BaseModel):
@@ -260,15 +256,8 @@ class DatasetMeta(Spec):
         min_length=1)
 
 
-_BOUNDS = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]
-SUPPORTED_CONSTRAINTS = {  # per field type, as frictionless-py 5.21 accepts them (+ unique)
-    "string": ["minLength", "maxLength", "pattern"],
-    "integer": _BOUNDS, "number": _BOUNDS, "date": _BOUNDS, "time": _BOUNDS,
-    "datetime": _BOUNDS, "year": _BOUNDS, "yearmonth": _BOUNDS,
-    "object": ["minLength", "maxLength"], "array": ["minLength", "maxLength"],
-    "list": ["minLength", "maxLength"],
-    "boolean": [], "duration": [], "geopoint": [], "geojson": [], "any": [],
-}
+# per field type, as frictionless-py 5.21 accepts them (besides required, unique, enum)
+SUPPORTED_CONSTRAINTS = {name: list(t.constraints) for name, t in TYPES.items()}
 
 
 def unknown_properties(model: BaseModel, where: str = "") -> list[str]:

@@ -1,0 +1,253 @@
+"""Reading a CSV file in chunks: pyarrow's streaming reader, every cell as text, with
+frictionless row numbers and the physical line where each row starts.
+
+Rows whose cell count differs from the header are handed to us by the reader (ragged
+records); they are put back in place, cut or padded to the header's width, so that
+their cells still go through the type and constraint checks. Memory grows with the
+chunk size, not with the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import queue
+import sys
+import threading
+from collections.abc import Iterator
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ...descriptors.load import LoadedResource
+from .result import LINE, ROW
+
+CHUNK_BYTES = 1 << 23  # text checked at a time (arrow bytes): memory grows with this, not the file
+READ_BLOCK = 1 << 20  # pyarrow's block: a record must fit in one (else read again with larger)
+Ragged = list[tuple[int, list[str]]]  # (row number, cells) of the records of another width
+
+
+def _parse_text(text: str, res: LoadedResource) -> list[str]:
+    d = res.dialect
+    rows = list(csv.reader(io.StringIO(text), delimiter=d.delimiter, quotechar=d.quoteChar,
+                           doublequote=d.doubleQuote, escapechar=d.escapeChar,
+                           skipinitialspace=d.skipInitialSpace))
+    return [c for r in rows for c in r] if rows else []
+
+
+class BlockTooSmall(Exception):
+    """A record is longer than the reader's block: read again with larger blocks."""
+
+
+def read_chunks(res: LoadedResource, width: int, block_size: int = READ_BLOCK,
+                ) -> Iterator[tuple[pl.DataFrame, Ragged]]:
+    """The records in chunks of about :data:`CHUNK_BYTES`, as text columns c0…c{width-1}
+    with frictionless row numbers and lines: a streaming read, so memory does not grow
+    with the file.
+
+    Yields each chunk's frame and the ragged records (row number, cells) the reader set
+    aside there; those are also in the frame, cut or padded to ``width`` cells. pyarrow
+    parses ``block_size`` bytes at a time.
+    """
+    names = [f"c{i}" for i in range(width)]
+    ragged: list[tuple[int, str]] = []  # in file order: the reader is single-threaded
+
+    def keep(bad: pacsv.InvalidRow) -> str:
+        ragged.append((bad.number, bad.text))
+        return "skip"
+
+    d = res.dialect
+    # The common case, every column's missing value is the empty cell: the reader itself
+    # reads empty cells (quoted or not) as null, sparing a pass over every column.
+    native = _empty_is_missing(res, width)
+    reader = pacsv.open_csv(
+        res.path,
+        # single-threaded: only then does the reader number the ragged records
+        read_options=pacsv.ReadOptions(column_names=names, use_threads=False,
+                                       encoding=res.encoding, block_size=block_size),
+        parse_options=pacsv.ParseOptions(
+            delimiter=d.delimiter, quote_char=d.quoteChar or False,
+            double_quote=d.doubleQuote, escape_char=d.escapeChar or False,
+            newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=keep),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names},
+            strings_can_be_null=native, quoted_strings_can_be_null=native,
+            null_values=[""] if native else None),
+    )
+    parsed, emitted, nl_before, chunks = 0, 0, 0, 0
+    try:
+        for batches in _batched(reader, CHUNK_BYTES):
+            frame = pl.from_arrow(pa.Table.from_batches(batches, schema=reader.schema))
+            assert isinstance(frame, pl.DataFrame)
+            # Row numbers: ragged records (numbers known) interleave with the parsed ones.
+            inserted_before = np.array([n - j for j, (n, _) in enumerate(ragged)], dtype=np.int64)
+            idx = np.arange(parsed + 1, parsed + frame.height + 1, dtype=np.int64)
+            rows = idx + np.searchsorted(inserted_before, idx, side="right")
+            parsed += frame.height
+            last = int(rows[-1]) if len(rows) else 0
+            mine = [r for r in ragged[emitted:] if r[0] < last]
+            if not frame.height and not mine:
+                continue
+            emitted += len(mine)
+            chunks += 1
+            frame, bad, nl_before = _finish_chunk(
+                res, frame.with_columns(pl.Series(ROW, rows)), mine, names, nl_before,
+                _newline_columns(batches), native)
+            yield frame, bad
+    except pa.ArrowInvalid as exc:
+        if "straddl" in str(exc) and block_size < 1 << 30:
+            raise BlockTooSmall(str(exc)) from exc
+        raise
+    if ragged[emitted:] or not chunks:  # ragged records after the last parsed one
+        empty = pl.DataFrame(schema={**{n: pl.String for n in names}, ROW: pl.Int64})
+        frame, bad, nl_before = _finish_chunk(res, empty, ragged[emitted:], names, nl_before)
+        yield frame, bad
+
+
+def quiet_decode_errors(unraisable: object) -> None:
+    """``sys.unraisablehook`` while reading: a ragged record that is not UTF-8 cannot reach
+    the reader's handler, and pyarrow would print that; the reader then fails instead."""
+    if not isinstance(getattr(unraisable, "exc_value", None), UnicodeDecodeError):
+        sys.__unraisablehook__(unraisable)
+
+
+def _finish_chunk(res: LoadedResource, frame: pl.DataFrame, ragged: list[tuple[int, str]],
+                  names: list[str], nl_before: int, nl_columns: list[int] | None = None,
+                  native: bool = False) -> tuple[pl.DataFrame, Ragged, int]:
+    """One chunk: text columns (missing values as null), its ragged records put in place,
+    physical lines. ``native``: the reader has already read empty cells as null."""
+    cast = [n for n in names if frame.schema[n] != pl.String]  # arrow's string needs none
+    if cast:
+        frame = frame.with_columns(pl.col(cast).cast(pl.String))
+    if res.dialect.skipInitialSpace:
+        # pyarrow has no skipInitialSpace: strip the spaces, then the quotes they hid
+        q = res.dialect.quoteChar or '"'
+        stripped = pl.col(names).str.strip_chars_start(" ")
+        quoted = stripped.str.starts_with(q) & stripped.str.ends_with(q) & (stripped.str.len_chars() > 1)
+        frame = frame.with_columns(
+            pl.when(quoted).then(stripped.str.slice(1, stripped.str.len_chars() - 2)
+                                 .str.replace_all(q + q, q, literal=True))
+            .otherwise(stripped).name.keep())
+    if not native:
+        frame = missing_to_null(res, frame, names)
+    bad_rows = sorted((n, _parse_text(t, res), t.count("\n")) for n, t in ragged)
+    if bad_rows:
+        extra = missing_to_null(res, pl.DataFrame(
+            {**{n: [(cells[i] if i < len(cells) else None) for _, cells, _ in bad_rows]
+                for i, n in enumerate(names)},
+             ROW: [n for n, _, _ in bad_rows]},
+            schema={**{n: pl.String for n in names}, ROW: pl.Int64}), names)
+    # Physical lines: a record starts after every newline held inside earlier records,
+    # parsed (in row order) or ragged (in row order, appended after the parsed ones).
+    counted = names if nl_columns is None else [names[i] for i in nl_columns]
+    rows = frame.get_column(ROW).to_numpy()
+    nl = (frame.select(pl.sum_horizontal(
+        [pl.col(n).str.count_matches("\n", literal=True).fill_null(0) for n in counted]))
+        .to_series().to_numpy().astype(np.int64) if counted else np.zeros(len(rows), np.int64))
+    bad_at = np.array([n for n, _, _ in bad_rows], dtype=np.int64)
+    bad_nl = np.array([k for _, _, k in bad_rows], dtype=np.int64)
+    before = np.cumsum(nl) - nl + np.concatenate([[0], np.cumsum(bad_nl)])[
+        np.searchsorted(bad_at, rows)]
+    bad_before = np.cumsum(bad_nl) - bad_nl + np.concatenate([[0], np.cumsum(nl)])[
+        np.searchsorted(rows, bad_at)]
+    frame = frame.with_columns(pl.Series(LINE, rows + nl_before + before))
+    if bad_rows:
+        frame = pl.concat([frame, extra.with_columns(
+            pl.Series(LINE, bad_at + nl_before + bad_before))])
+    nl_after = nl_before + int(nl.sum()) + int(bad_nl.sum())
+    return frame, [(n, cells) for n, cells, _ in bad_rows], nl_after
+
+
+def _missing_values(res: LoadedResource, column: int) -> list[str]:
+    """The missing values of a column: its field's, else the schema's."""
+    fields = res.schema.fields
+    f = fields[column] if column < len(fields) else None
+    return f.missingValues if f and f.missingValues is not None else res.schema.missingValues
+
+
+def _empty_is_missing(res: LoadedResource, width: int) -> bool:
+    """Whether every column's only missing value is the empty cell (and the reader sees
+    cells as written: with skipInitialSpace, ' ""' is empty only after stripping)."""
+    return not res.dialect.skipInitialSpace and all(
+        _missing_values(res, i) == [""] for i in range(width))
+
+
+def missing_to_null(res: LoadedResource, frame: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    """Cells that are one of their column's missing values, as null."""
+    cells = {}
+    for i, n in enumerate(names):
+        missing, col = _missing_values(res, i), pl.col(n)
+        if missing:
+            hit = col == missing[0] if len(missing) == 1 else col.is_in(missing)
+            cells[n] = pl.when(hit).then(None).otherwise(col)
+    return frame.with_columns(**cells) if cells else frame
+
+
+def _newline_columns(batches: list[pa.RecordBatch]) -> list[int]:
+    """Columns whose text may hold a newline (a byte scan of the arrow buffers, cheap)."""
+    out = []
+    for i in range(batches[0].num_columns if batches else 0):
+        for b in batches:
+            data = b.column(i).buffers()[2]
+            if data is not None and data.size and (np.frombuffer(data, np.uint8) == 10).any():
+                out.append(i)
+                break
+    return out
+
+
+def _batched(reader: pacsv.CSVStreamingReader, size: int) -> Iterator[list[pa.RecordBatch]]:
+    """The reader's record batches, grouped into lists of about ``size`` bytes."""
+    group, total = [], 0
+    for batch in reader:
+        group.append(batch)
+        total += batch.nbytes
+        if total >= size:
+            yield group
+            group, total = [], 0
+    if group:
+        yield group
+
+
+def prefetch(items: Iterator, depth: int = 1) -> Iterator:
+    """``items``, produced one step ahead in a background thread (pyarrow releases the GIL)."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                q.put(item)
+            q.put(done)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the consumer
+            q.put(exc)
+
+    thread = threading.Thread(target=produce, daemon=True)
+    thread.start()
+    try:
+        while (item := q.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                thread.join(0.01)
+
+
+def mark_last(items: Iterator) -> Iterator[tuple]:
+    """``(item, is_last)`` for each item (one item is held back to know)."""
+    prev, have = None, False
+    for item in items:
+        if have:
+            yield prev, False
+        prev, have = item, True
+    if have:
+        yield prev, True
