@@ -16,7 +16,6 @@ import sys
 import threading
 from collections.abc import Iterator
 
-import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -82,9 +81,9 @@ def read_chunks(res: LoadedResource, width: int, block_size: int = READ_BLOCK,
             frame = pl.from_arrow(pa.Table.from_batches(batches, schema=reader.schema))
             assert isinstance(frame, pl.DataFrame)
             # Row numbers: ragged records (numbers known) interleave with the parsed ones.
-            inserted_before = np.array([n - j for j, (n, _) in enumerate(ragged)], dtype=np.int64)
-            idx = np.arange(parsed + 1, parsed + frame.height + 1, dtype=np.int64)
-            rows = idx + np.searchsorted(inserted_before, idx, side="right")
+            inserted_before = pl.Series([n - j for j, (n, _) in enumerate(ragged)], dtype=pl.Int64)
+            idx = pl.int_range(parsed + 1, parsed + frame.height + 1, dtype=pl.Int64, eager=True)
+            rows = idx + inserted_before.search_sorted(idx, side="right").cast(pl.Int64)
             parsed += frame.height
             last = int(rows[-1]) if len(rows) else 0
             mine = [r for r in ragged[emitted:] if r[0] < last]
@@ -142,16 +141,15 @@ def _finish_chunk(res: LoadedResource, frame: pl.DataFrame, ragged: list[tuple[i
     # Physical lines: a record starts after every newline held inside earlier records,
     # parsed (in row order) or ragged (in row order, appended after the parsed ones).
     counted = names if nl_columns is None else [names[i] for i in nl_columns]
-    rows = frame.get_column(ROW).to_numpy()
+    rows = frame.get_column(ROW)
     nl = (frame.select(pl.sum_horizontal(
         [pl.col(n).str.count_matches("\n", literal=True).fill_null(0) for n in counted]))
-        .to_series().to_numpy().astype(np.int64) if counted else np.zeros(len(rows), np.int64))
-    bad_at = np.array([n for n, _, _ in bad_rows], dtype=np.int64)
-    bad_nl = np.array([k for _, _, k in bad_rows], dtype=np.int64)
-    before = np.cumsum(nl) - nl + np.concatenate([[0], np.cumsum(bad_nl)])[
-        np.searchsorted(bad_at, rows)]
-    bad_before = np.cumsum(bad_nl) - bad_nl + np.concatenate([[0], np.cumsum(nl)])[
-        np.searchsorted(rows, bad_at)]
+        .to_series().cast(pl.Int64) if counted else pl.zeros(len(rows), pl.Int64, eager=True))
+    bad_at = pl.Series([n for n, _, _ in bad_rows], dtype=pl.Int64)
+    bad_nl = pl.Series([k for _, _, k in bad_rows], dtype=pl.Int64)
+    before = nl.cum_sum() - nl + _running(bad_nl).gather(bad_at.search_sorted(rows, side="left"))
+    bad_before = bad_nl.cum_sum() - bad_nl + _running(nl).gather(
+        rows.search_sorted(bad_at, side="left"))
     frame = frame.with_columns(pl.Series(LINE, rows + nl_before + before))
     if bad_rows:
         frame = pl.concat([frame, extra.with_columns(
@@ -185,13 +183,18 @@ def missing_to_null(res: LoadedResource, frame: pl.DataFrame, names: list[str]) 
     return frame.with_columns(**cells) if cells else frame
 
 
+def _running(counts: pl.Series) -> pl.Series:
+    """0, then the running total of ``counts``: the sum of the counts before each position."""
+    return pl.concat([pl.Series([0], dtype=pl.Int64), counts.cum_sum()])
+
+
 def _newline_columns(batches: list[pa.RecordBatch]) -> list[int]:
     """Columns whose text may hold a newline (a byte scan of the arrow buffers, cheap)."""
     out = []
     for i in range(batches[0].num_columns if batches else 0):
         for b in batches:
             data = b.column(i).buffers()[2]
-            if data is not None and data.size and (np.frombuffer(data, np.uint8) == 10).any():
+            if data is not None and data.size and b"\n" in data.to_pybytes():
                 out.append(i)
                 break
     return out
