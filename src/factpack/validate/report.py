@@ -12,13 +12,14 @@ import json
 import os
 import sys
 import xml.etree.ElementTree as ET
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import polars as pl
-from rich.console import Console
-from rich.table import Table
 
 from .run import Report
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def counts(report: Report) -> dict[str, dict[str, int]]:
@@ -174,6 +175,9 @@ def write_text(reports: list[Report], max_errors: int, console: Console | None =
     (a CI log, a pipe) :func:`write_lines`."""
     if console is None and not sys.stdout.isatty():
         return write_lines(reports, max_errors)
+    from rich.console import Console  # a terminal only: a log never pays for rich's tables
+    from rich.table import Table
+
     console = console or Console(soft_wrap=False)
     for report in reports:
         pkg = report.package

@@ -72,10 +72,10 @@ def validate_package(pkg: LoadedPackage, release: bool = False) -> Report:
 def run_rules(pkg: LoadedPackage, results: dict[str, TableResult],
               release: bool) -> list[ErrorRecord]:
     """Layer 3: factpack's rules over the raw text of every table that could be read."""
-    from .rules.run import check_rules  # layer 3, only for factpack's own datasets
-
     if pkg.kind != "dataset":  # the rules describe factpack's data model, not any package
         return []
+    from .rules.run import check_rules  # layer 3, imported only for factpack's own datasets
+
     tables = {name: r.raw for name, r in results.items() if r.raw is not None}
     paths = {name: r.resource.relpath for name, r in results.items()}
     root = pkg.root
