@@ -58,3 +58,10 @@ def test_validate_without_target_or_datasets_is_a_usage_error(monkeypatch, capsy
     (tmp_path / "pyproject.toml").write_text("")  # a repository without datasets
     code, out = run(monkeypatch, capsys, "validate")
     assert code == 2 and "name what to validate" in out
+
+
+def test_publish_outside_a_repository_says_so_and_leaves_nothing(monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    code, out = run(monkeypatch, capsys, "publish")
+    assert code == 2 and "no datasets under" in out and "published" not in out
+    assert list(tmp_path.iterdir()) == []  # no store, no lock file

@@ -237,6 +237,9 @@ def publish(root: Path, store_path: Path | None = None, names: list[str] | None 
     store_path = (store_path or root / "build" / "site").resolve()
     today = today or date.today().isoformat()
     names = names or [d.name for d in dataset_dirs(root)]
+    if not names:  # checked before any lock or folder is made: nothing is left behind
+        raise FactpackError(f"no datasets under {root / 'datasets'}: factpack publish runs in "
+                            "a factpack repository (datasets/<name>/dataset.yaml)")
     done: list[str] = []
     with (tempfile.TemporaryDirectory(prefix="factpack-publish-") as tmp,
           store.locked(root / "build" / ".publish.lock"),  # one ledger writer per clone
