@@ -3,7 +3,7 @@
 A target is a dataset folder (``datasets/<name>``), a dataset name, any
 ``datapackage.json``/``.yaml`` (Data Package v1 or v2), a resource or Table Schema
 descriptor, or a bare CSV/TSV file (structure only, see :func:`load_bare_table`). Every descriptor is
-parsed into the pydantic models of :mod:`factpack.models`; problems become
+parsed into the pydantic models of :mod:`factpack.spec.models`; problems become
 error records (``package-error``, ``schema-error``, ``source-error``) that name
 the file and, for YAML/JSON, the line of the offending property.
 """
