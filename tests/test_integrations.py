@@ -95,6 +95,16 @@ def test_github_action_installs_from_its_ref_and_annotates_errors(tmp_path):
     site_packages = next((venv / "lib").glob("python*/site-packages"))
     for heavy in ("pandas", "matplotlib", "jinja2", "frictionless"):
         assert not (site_packages / heavy).exists(), f"{heavy} is not needed to validate"
+    # The rest of the command line works there too, and a command of a missing extra says
+    # which extra to install (it printed 'internal error' for --version and -h).
+    factpack = str(venv / "bin" / "factpack")
+    for args in (["--version"], ["-h"], ["build", "-h"]):
+        done = subprocess.run([factpack, *args], capture_output=True, text=True, cwd=work,
+                              check=False, env=env, timeout=300)
+        assert done.returncode == 0 and "internal error" not in done.stderr, (args, done.stderr)
+    done = subprocess.run([factpack, "build"], capture_output=True, text=True, cwd=work,
+                          check=False, env=env, timeout=300)
+    assert done.returncode == 2 and "pip install 'factpack[publish]'" in done.stderr
 
 
 @pytest.mark.parametrize("paths", ["good/datapackage.json; touch pwned", "$(touch pwned)"])

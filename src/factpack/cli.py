@@ -46,6 +46,10 @@ def _group(version: Annotated[bool, typer.Option(
 # They are imported only when asked for (or for help), so `factpack validate` starts
 # without the build, HTTP and website code.
 COMMANDS = ("validate", "build", "diff", "publish", "fetch")
+# Modules of the optional extras (pyproject.toml), for the message when one is missing.
+EXTRAS = {"frictionless": "publish", "jinja2": "publish", "pycountry": "publish",
+          "langcodes": "publish", "matplotlib": "site", "markdown_it": "site",
+          "markupsafe": "site", "pandas": "load"}
 _registered: set[str] = set()
 
 
@@ -72,6 +76,13 @@ def main() -> None:
             err.print(f"[red]factpack:[/red] {exc}")
             sys.exit(1)
         err.print(f"[red]factpack:[/red] {exc}")
+        sys.exit(2)
+    except ModuleNotFoundError as exc:  # a command of an extra the install does not have
+        extra = EXTRAS.get((exc.name or "").split(".")[0])
+        if extra is None:
+            raise
+        err.print(f"[red]factpack:[/red] this needs {exc.name}, which comes with the "
+                  f"'{extra}' extra: pip install 'factpack\\[{extra}]'")  # \\[: not rich markup
         sys.exit(2)
     except OSError as exc:
         err.print(f"[red]factpack:[/red] {exc}")

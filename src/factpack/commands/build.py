@@ -8,8 +8,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ..build.output import archive_path
-from ..build.package import BuildInvalid, build_validated, validate_datasets
 from ..core.errors import FactpackError
 from ..descriptors.load import dataset_dirs, repo_root
 from ..validate import report as output
@@ -24,6 +22,10 @@ def cli(
     max_errors: Annotated[int, typer.Option(help="List at most this many errors")] = 1000,
 ) -> None:
     """Validate, then write build/<name>/<version>/ and its zip; nothing if invalid."""
+    # the stage's code, imported only when this command runs (its extra may be missing)
+    from ..build.output import archive_path
+    from ..build.package import BuildInvalid, build_validated, validate_datasets
+
     root = repo_root()
     folders = [dataset_folder(d, root) for d in datasets] if datasets else dataset_dirs(root)
     if not folders:

@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from ..descriptors.load import repo_root
-from ..release.diff import bump_line, diff_specs, text
 
 
 class Format(str, Enum):
@@ -34,6 +33,9 @@ def cli(
 ) -> None:
     """What changed between two versions. Exit 0 identical, 1 different, 2 error; with --bump,
     0 once the bump is printed (a script reads it; `set -e` must not stop there)."""
+    # the stage's code, imported only when this command runs (its extra may be missing)
+    from ..release.diff import bump_line, diff_specs, text
+
     report = diff_specs(old, new, repo_root(), max(limit, 0), store)
     if bump:
         typer.echo(bump_line(report))

@@ -7,9 +7,6 @@ from typing import Annotated
 
 import typer
 
-from ..access.fetch import fetch
-from ..core.unpack import read_package_json
-
 
 def cli(
     package: Annotated[str, typer.Argument(help="NAME, NAME@VERSION or NAME@latest")],
@@ -25,6 +22,10 @@ def cli(
     Prints the package folder: in the cache ($FACTPACK_CACHE, else the user cache
     folder) or --to. A failed or mismatched download leaves nothing behind.
     """
+    # the stage's code, imported only when this command runs (its extra may be missing)
+    from ..access.fetch import fetch
+    from ..core.unpack import read_package_json
+
     folder = fetch(package, store=store, to=to, progress=not quiet)
     if not quiet:
         meta = read_package_json(folder)

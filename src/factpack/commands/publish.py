@@ -10,7 +10,6 @@ import typer
 
 from ..core.errors import FactpackError
 from ..descriptors.load import repo_root
-from ..release.publish import check, publish
 
 
 def _is_date(text: str) -> bool:
@@ -33,6 +32,9 @@ def cli(
     site: Annotated[bool, typer.Option(help="Render the website after publishing")] = True,
 ) -> None:
     """Release built versions into the store and the ledger, or check releases (--check)."""
+    # the stage's code, imported only when this command runs (its extra may be missing)
+    from ..release.publish import check, publish
+
     root = repo_root()
 
     def say(message: str) -> None:
