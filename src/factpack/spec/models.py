@@ -80,6 +80,12 @@ class Field(Spec):
     _mv = field_validator("missingValues", mode="before")(classmethod(
         lambda cls, v: _missing_values(v)))
 
+    @field_validator("format", mode="before")
+    @classmethod
+    def _legacy_format(cls, v: Any) -> Any:
+        """Table Schema v1's ``fmt:%d/%m/%Y`` is the pattern ``%d/%m/%Y`` (as frictionless)."""
+        return v.replace("fmt:", "") if isinstance(v, str) and v.startswith("fmt:") else v
+
 
 class Reference(Spec):
     resource: str | None = None  # None or "" is a self-reference

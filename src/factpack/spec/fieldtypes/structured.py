@@ -1,61 +1,85 @@
 """JSON types (``object``, ``array``, ``geojson``, ``geopoint``) and ``list``: checked, then
-kept as their text. JSON is parsed by DuckDB over the whole column, never row by row."""
+kept as their text. JSON cells are read by Python's ``json`` as frictionless-py reads them,
+once per distinct text (:func:`fallback.by_distinct`), never once per row."""
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
 import polars as pl
 
+from . import fallback
 from .base import LENGTHS, FieldLike, Parse, TypeEntry, text_or_nested
 from .numbers import decimal_value
 
-GEOJSON_TYPES = {
-    "Point": "coordinates", "MultiPoint": "coordinates", "LineString": "coordinates",
-    "MultiLineString": "coordinates", "Polygon": "coordinates", "MultiPolygon": "coordinates",
-    "GeometryCollection": "geometries", "Feature": "geometry", "FeatureCollection": "features",
-}
+PROFILES = Path(__file__).parent / "profiles"  # frictionless-py's GeoJSON/TopoJSON schemas
 
 
-def _json_kind(col: pl.Expr, kind: str) -> pl.Expr:
-    """Whether each cell is JSON of the kind a field type needs (DuckDB checks the column)."""
-    return col.map_batches(lambda s: _duck_check(s, kind), return_dtype=pl.Boolean)
+def _object(text: str) -> str | None:
+    return text if isinstance(json.loads(text), dict) else None
 
 
-def _duck_check(s: pl.Series, kind: str) -> pl.Series:
-    import duckdb  # JSON is parsed natively over the whole column, not per row in Python
-
-    cells = pl.DataFrame({"v": s})  # noqa: F841  (read by DuckDB's replacement scan)
-    j = "try_cast(v as json)"
-    num = "(try_cast(json_extract_string({0}, {1}) as double))"
-    in_range = (f"abs({num.format('j', repr('$[0]'))}) <= 180 and "
-                f"abs({num.format('j', repr('$[1]'))}) <= 90")
-    checks = {
-        "object": "json_type(j) = 'OBJECT'",
-        "array": "json_type(j) = 'ARRAY'",
-        "geojson": "json_type(j) = 'OBJECT' and (" + " or ".join(
-            f"(json_extract_string(j, '$.type') = '{t}' and json_exists(j, '$.{m}'))"
-            for t, m in GEOJSON_TYPES.items()) + ")",
-        "geopoint-array": f"json_type(j) = 'ARRAY' and json_array_length(j) = 2 and {in_range}",
-        "geopoint-object": (
-            "json_type(j) = 'OBJECT' and list_sort(json_keys(j)) = ['lat', 'lon'] and "
-            f"abs({num.format('j', repr('$.lon'))}) <= 180 and "
-            f"abs({num.format('j', repr('$.lat'))}) <= 90"),
-    }
-    sql = (f"select coalesce(json_valid(v) and ({checks[kind]}), false) as ok "
-           f"from (select v, {j} as j from cells)")
-    with duckdb.connect() as con:
-        ok = pl.from_arrow(con.sql(sql).to_arrow_table())
-    return ok.get_column("ok").alias(s.name)
+def _array(text: str) -> str | None:
+    return text if isinstance(json.loads(text), list) else None
 
 
-def _json(kind: str) -> Parse:
-    return lambda field, col: pl.when(_json_kind(col, kind)).then(col)
+@cache
+def _geo_validator(fmt: str):
+    import jsonschema  # only for geojson fields
+
+    schema = json.loads((PROFILES / f"{'topojson' if fmt == 'topojson' else 'geojson'}.json")
+                        .read_text(encoding="utf-8"))
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+def _geojson(fmt: str):
+    def read(text: str) -> str | None:
+        value = json.loads(text)
+        if not isinstance(value, dict):
+            return None
+        if fmt in ("default", "topojson") and not _geo_validator(fmt).is_valid(value):
+            return None
+        return text
+    return read
+
+
+def _geopoint_json(fmt: str):
+    """frictionless: ``lon, lat = json.loads(cell)`` (array) or the ``lon``/``lat`` of a
+    two-key object, each read by Decimal(), in range."""
+    def read(text: str) -> str | None:
+        value = json.loads(text)
+        if fmt == "array":
+            lon, lat = value
+        else:
+            if len(value) != 2:
+                return None
+            lon, lat = value["lon"], value["lat"]
+        lon, lat = Decimal(lon), Decimal(lat)
+        return text if -180 <= lon <= 180 and -90 <= lat <= 90 else None
+    return read
+
+
+def _json(read) -> Parse:
+    return lambda field, col: fallback.by_distinct(col, read, pl.String())
+
+
+def _geojson_parse(field: FieldLike, col: pl.Expr) -> pl.Expr:
+    return fallback.by_distinct(col, _geojson(field.format or "default"), pl.String())
+
+
+def json_length(v: pl.Expr) -> pl.Expr:
+    """``len()`` of a JSON array or object cell (its items or keys), for minLength/maxLength."""
+    return fallback.by_distinct(v, lambda t: len(json.loads(t)), pl.Int64())
 
 
 def _geopoint(field: FieldLike, col: pl.Expr) -> pl.Expr:
     """frictionless: 'lon, lat' (Decimal each), [lon, lat] or {"lon":…, "lat":…}, in range."""
     fmt = field.format or "default"
     if fmt in ("array", "object"):
-        return pl.when(_json_kind(col, f"geopoint-{fmt}")).then(col)
+        return fallback.by_distinct(col, _geopoint_json(fmt), pl.String())
     finite = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
     parts = col.str.extract_groups(r"^([^,]*),([^,]*)$")
     lon = parts.struct.field("1").str.strip_chars().str.replace_all("_", "", literal=True)
@@ -82,11 +106,11 @@ def list_type(parse: Parse) -> TypeEntry:
         key=lambda f, parsed: parsed.list.join(f.delimiter), length=lambda v: v.list.len())
 
 
-OBJECT = TypeEntry("object", _json("object"), describe=lambda f: "a JSON object",
-                   accepts=text_or_nested, constraints=LENGTHS)
-ARRAY = TypeEntry("array", _json("array"), describe=lambda f: "a JSON array",
-                  accepts=text_or_nested, constraints=LENGTHS)
-GEOJSON = TypeEntry("geojson", _json("geojson"), describe=lambda f: "a GeoJSON object",
+OBJECT = TypeEntry("object", _json(_object), describe=lambda f: "a JSON object",
+                   accepts=text_or_nested, constraints=LENGTHS, length=json_length)
+ARRAY = TypeEntry("array", _json(_array), describe=lambda f: "a JSON array",
+                  accepts=text_or_nested, constraints=LENGTHS, length=json_length)
+GEOJSON = TypeEntry("geojson", _geojson_parse, describe=lambda f: "a GeoJSON object",
                     accepts=text_or_nested)
 GEOPOINT = TypeEntry(
     "geopoint", _geopoint, accepts=text_or_nested,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from . import fallback
 from .base import BOUNDS, FieldLike, TypeEntry, strftime_to_polars, typed_key
 from .numbers import DIGITS
 
@@ -14,7 +15,7 @@ PERIOD = (  # isodate's ISO 8601 period pattern
     r"(?:[0-9]+(?:[,.][0-9]+)?S)?)?$"
 )
 PERIOD_ALT = r"^[+-]?P[0-9]{4}-?[0-9]{2}-?[0-9]{2}T[0-9]{2}:?[0-9]{2}:?[0-9]{2}$"
-TZ = r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)"
+TZ = r"(?:[Zz]|[+-][0-9]{2}(?::?[0-9]{2})?)"
 CLOCK = r"(?:(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:[.,][0-9]+)?|24:00:00(?:[.,]0+)?)"
 TIME_ISO = rf"^{CLOCK}{TZ}?$"
 DATETIME_ISO = rf"^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}.{CLOCK}{TZ}?$"
@@ -33,18 +34,25 @@ def _date(field: FieldLike, col: pl.Expr) -> pl.Expr:
         ok = col.str.contains(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$")
         return pl.when(ok).then(col.str.to_date("%Y-%m-%d", strict=False))
     if fmt == "any":
-        return col.str.to_date(strict=False)
-    return col.str.to_date(strftime_to_polars(fmt), strict=False)
+        iso = pl.when(col.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")).then(
+            col.str.to_date("%Y-%m-%d", strict=False))
+        return fallback.by_distinct(col, fallback.dateutil_reader("date"), pl.Date(), iso)
+    return _strptime(col, fmt, "date")
 
 
 def _time(field: FieldLike, col: pl.Expr) -> pl.Expr:
     fmt = field.format or "default"
     if fmt == "default":
-        return pl.when(col.str.contains(TIME_ISO)).then(
-            _clock(col).str.to_time("%H:%M:%S%.f", strict=False))
+        return _iso_time(col)
     if fmt == "any":
-        return col.str.to_time(strict=False)
-    return col.str.to_time(strftime_to_polars(fmt), strict=False)
+        return fallback.by_distinct(col, fallback.dateutil_reader("time"), pl.Time(),
+                                    _iso_time(col))
+    return _strptime(col, fmt, "time")
+
+
+def _iso_time(col: pl.Expr) -> pl.Expr:
+    return pl.when(col.str.contains(TIME_ISO)).then(
+        _clock(col).str.to_time("%H:%M:%S%.f", strict=False))
 
 
 def _datetime(field: FieldLike, col: pl.Expr) -> pl.Expr:
@@ -52,8 +60,66 @@ def _datetime(field: FieldLike, col: pl.Expr) -> pl.Expr:
     if fmt == "default":
         return _iso_datetime(col)
     if fmt == "any":
-        return col.str.to_datetime(strict=False)
-    return col.str.to_datetime(strftime_to_polars(fmt), strict=False)
+        return fallback.by_distinct(col, fallback.dateutil_reader("datetime"),
+                                    pl.Datetime("us"), _iso_datetime(col))
+    return _strptime(col, fmt, "datetime")
+
+
+DTYPES = {"date": pl.Date(), "time": pl.Time(), "datetime": pl.Datetime("us")}
+
+
+def _strptime(col: pl.Expr, fmt: str, kind: str) -> pl.Expr:
+    """``datetime.strptime(cell, fmt)``: polars parses the cells that match strptime's own
+    regex for the format (so ``%Y`` is four digits, ``%B`` a full month name); the cells it
+    cannot (``Z`` for ``%z``, a space-padded day…) go to strptime itself."""
+    regex = fallback.strptime_regex(fmt)
+    if regex is None:  # strptime refuses the format: no cell is valid
+        return pl.lit(None, DTYPES[kind])
+    quick = _polars_strptime(col, fmt, kind) if _complete(fmt, kind) else None
+    if quick is not None and _rust_ok(regex):
+        quick = pl.when(col.str.contains(regex)).then(quick)
+    else:
+        quick = None
+    return fallback.by_distinct(col, fallback.strptime_reader(kind, fmt), DTYPES[kind], quick)
+
+
+def _polars_strptime(col: pl.Expr, fmt: str, kind: str) -> pl.Expr | None:
+    """polars' parse of ``fmt``, or None where polars does not take the format."""
+    def parse(text: pl.Expr) -> pl.Expr:
+        pfmt = strftime_to_polars(fmt)
+        if fmt.endswith("%z"):  # strptime's %z takes Z for UTC, chrono's does not
+            text = text.str.replace(r"[Zz]$", "+0000")
+        if kind == "date":
+            return text.str.to_date(pfmt, strict=False)
+        if kind == "time":
+            return text.str.to_time(pfmt, strict=False)
+        if "%z" in fmt:
+            return (text.str.to_datetime(pfmt, time_unit="us", time_zone="UTC", strict=False)
+                    .dt.replace_time_zone(None))
+        return text.str.to_datetime(pfmt, time_unit="us", strict=False)
+
+    try:
+        pl.select(parse(pl.lit("1", pl.String)))
+    except Exception:  # noqa: BLE001 - polars refuses this format: strptime alone reads it
+        return None
+    return parse(col)
+
+
+def _complete(fmt: str, kind: str) -> bool:
+    """Whether ``fmt`` names every part polars needs (else strptime's defaults apply:
+    the year 1900, January, the first)."""
+    has = {d: f"%{d}" in fmt for d in "YymbBdHI"}
+    if kind == "time":
+        return has["H"] or has["I"]
+    return (has["Y"] or has["y"]) and (has["m"] or has["b"] or has["B"]) and has["d"]
+
+
+def _rust_ok(regex: str) -> bool:
+    try:
+        pl.select(pl.lit("").str.contains(regex))
+    except pl.exceptions.PolarsError:
+        return False
+    return True
 
 
 def _iso_datetime(col: pl.Expr) -> pl.Expr:
@@ -63,7 +129,7 @@ def _iso_datetime(col: pl.Expr) -> pl.Expr:
     rest = col.str.slice(11)
     clock = _clock(rest)
     tz = rest.str.extract(rf"({TZ})$", 1)
-    tz = tz.str.replace(r"^Z$", "+00:00").str.replace(r"^([+-][0-9]{2})$", "${1}00")
+    tz = tz.str.replace(r"^[Zz]$", "+00:00").str.replace(r"^([+-][0-9]{2})$", "${1}00")
     text = day + "T" + clock
     naive = text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False)
     aware = ((text + tz).str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%z", time_zone="UTC", strict=False)
