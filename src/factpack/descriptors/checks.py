@@ -94,8 +94,9 @@ def misplaced_field_properties(schema: dict, relpath: str, lines: dict, prefix: 
                 add(j, f, "constraints", f"constraint '{name}' needs Data Package v2: declare "
                     "\"$schema\": \"https://datapackage.org/profiles/2.0/datapackage.json\"")
         pattern = constraints.get("pattern")
-        if isinstance(pattern, str) and not fieldtypes.regex_ok(pattern):
-            add(j, f, "constraints", f"pattern {pattern!r} is not a valid regular expression")
+        problem = fieldtypes.regex_problem(pattern) if isinstance(pattern, str) else None
+        if problem:
+            add(j, f, "constraints", problem)
         if version == "v1" and any(isinstance(e, dict) for e in f.get("missingValues") or []):
             add(j, f, "missingValues", "missing values as objects need Data Package v2")
     if version == "v1" and any(isinstance(e, dict) for e in schema.get("missingValues") or []):

@@ -87,12 +87,27 @@ def json_text(value: object) -> str:
 
 
 def regex_ok(pattern: str) -> bool:
+    return regex_problem(pattern) is None
+
+
+def regex_problem(pattern: str) -> str | None:
+    """Why a ``pattern`` constraint cannot be used, or None.
+
+    Patterns run in polars' regex engine, which matches in linear time. One it cannot
+    compile but Python's ``re`` can (look-around, backreferences) is refused rather than
+    backtracked by Python over strangers' cells (a 32-character cell can take minutes).
+    """
     try:
         re.compile(pattern)
-    except re.error:
-        return False
-    return True
+    except (re.error, RecursionError, OverflowError) as exc:
+        return f"pattern {pattern!r} is not a valid regular expression ({exc})"
+    try:
+        pl.select(pl.lit("").str.contains(f"^(?:{pattern})$"))
+    except pl.exceptions.PolarsError:
+        return (f"pattern {pattern!r} uses look-around or backreferences, which cannot be "
+                "matched in bounded time; rewrite it without them")
+    return None
 
 
 __all__ = ["TYPES", "FieldLike", "TypeEntry", "canonical", "constraint_value", "describe",
-           "fast", "json_text", "parse", "parse_frame", "regex_ok"]
+           "fast", "json_text", "parse", "parse_frame", "regex_ok", "regex_problem"]

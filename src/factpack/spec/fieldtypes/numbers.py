@@ -13,6 +13,24 @@ INTEGER_TEXT = rf"^[+-]?{DIGITS}$"
 DECIMAL = (r"^[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
            r"|(?i:inf|infinity|s?nan[0-9]*))$")
 NUMBER_OPTIONS = {"groupChar", "decimalChar", "bareNumber"}
+# The zero of every run of Unicode decimal digits (category Nd, Unicode 14, as Python
+# 3.11 has them): int() and Decimal() read "١٢٣" (Arabic-Indic) as 123.
+ND_ZEROS = (
+    0x30, 0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6, 0xd66,
+    0xde6, 0xe50, 0xed0, 0xf20, 0x1040, 0x1090, 0x17e0, 0x1810, 0x1946, 0x19d0, 0x1a80, 0x1a90,
+    0x1b50, 0x1bb0, 0x1c40, 0x1c50, 0xa620, 0xa8d0, 0xa900, 0xa9d0, 0xa9f0, 0xaa50, 0xabf0,
+    0xff10, 0x104a0, 0x10d30, 0x11066, 0x110f0, 0x11136, 0x111d0, 0x112f0, 0x11450, 0x114d0,
+    0x11650, 0x116c0, 0x11730, 0x118e0, 0x11950, 0x11c50, 0x11d50, 0x11da0, 0x16a60, 0x16ac0,
+    0x16b50, 0x1d7ce, 0x1d7d8, 0x1d7e2, 0x1d7ec, 0x1d7f6, 0x1e140, 0x1e2f0, 0x1e950, 0x1fbf0,
+)
+_DIGITS_FROM = [chr(z + k) for z in ND_ZEROS[1:] for k in range(10)]
+_DIGITS_TO = [str(k) for _ in ND_ZEROS[1:] for k in range(10)]
+
+
+def ascii_digits(text: pl.Expr) -> pl.Expr:
+    """Unicode decimal digits as ASCII ones, as Python's int() and Decimal() read them."""
+    return pl.when(text.str.contains(r"[^\x00-\x7f]")).then(
+        text.str.replace_many(_DIGITS_FROM, _DIGITS_TO)).otherwise(text)
 
 
 def _bare(col: pl.Expr) -> pl.Expr:
@@ -28,7 +46,8 @@ def decimal_value(text: pl.Expr) -> pl.Expr:
 
 
 def _integer(field: FieldLike, col: pl.Expr) -> pl.Expr:
-    text = col.str.strip_chars()  # frictionless applies bareNumber to integers, not groupChar
+    # frictionless applies bareNumber to integers, not groupChar
+    text = ascii_digits(col.str.strip_chars())
     if not field.bareNumber:
         text = _bare(text)
     return pl.when(text.str.contains(INTEGER_TEXT)).then(
@@ -36,7 +55,7 @@ def _integer(field: FieldLike, col: pl.Expr) -> pl.Expr:
 
 
 def _number(field: FieldLike, col: pl.Expr) -> pl.Expr:
-    text = col.str.strip_chars()
+    text = ascii_digits(col.str.strip_chars())
     if field.model_fields_set & NUMBER_OPTIONS:
         if not field.bareNumber:
             text = _bare(text)

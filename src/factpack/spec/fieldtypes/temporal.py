@@ -7,7 +7,7 @@ import polars as pl
 
 from . import fallback
 from .base import BOUNDS, FieldLike, TypeEntry, strftime_to_polars, typed_key
-from .numbers import DIGITS
+from .numbers import DIGITS, ascii_digits
 
 PERIOD = (  # isodate's ISO 8601 period pattern
     r"^[+-]?P(?:[0-9]+(?:[,.][0-9]+)?Y)?(?:[0-9]+(?:[,.][0-9]+)?M)?(?:[0-9]+(?:[,.][0-9]+)?W)?"
@@ -141,13 +141,15 @@ def _iso_datetime(col: pl.Expr) -> pl.Expr:
 
 def _year(field: FieldLike, col: pl.Expr) -> pl.Expr:
     """frictionless: four characters, int() of them, 0..9999."""
+    length, col = col.str.len_chars(), ascii_digits(col)
     value = col.str.strip_chars().str.replace_all("_", "", literal=True).cast(pl.Int64, strict=False)
-    ok = (col.str.len_chars() == 4) & col.str.contains(rf"^\s*[+-]?{DIGITS}\s*$")
+    ok = (length == 4) & col.str.contains(rf"^\s*[+-]?{DIGITS}\s*$")
     return pl.when(ok & value.is_between(0, 9999)).then(value)
 
 
 def _yearmonth(field: FieldLike, col: pl.Expr) -> pl.Expr:
     """frictionless: "Y-M" split on '-', int() of each, month 1..12."""
+    col = ascii_digits(col)
     parts = col.str.extract_groups(rf"^(\s*\+?{DIGITS}\s*)-(\s*\+?{DIGITS}\s*)$")
     year = parts.struct.field("1").str.strip_chars().str.replace_all("_", "", literal=True)
     month = parts.struct.field("2").str.strip_chars().str.replace_all("_", "", literal=True)

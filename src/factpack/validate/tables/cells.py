@@ -7,7 +7,6 @@ built once and run on every chunk in one select.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import polars as pl
@@ -118,27 +117,15 @@ def enum_values(f: Field, enum: list) -> pl.Series:
 
 
 def _matches(col: pl.Expr, pattern: str) -> pl.Expr:
-    """Whole-cell match of a Table Schema pattern (XML Schema / Python syntax).
+    """Whole-cell match of a Table Schema pattern, in polars' linear-time regex engine.
 
-    Polars' regex engine runs it over the column; a pattern it cannot compile (look-around,
-    backreferences) is run by Python's ``re`` once per distinct value instead. A pattern
-    neither compiles is reported by layer 1, so here it matches nothing.
+    A pattern that engine cannot compile (look-around, backreferences, or not a regex at
+    all) is reported by layer 1 (:func:`fieldtypes.regex_problem`) and never run here.
     """
     anchored = f"^(?:{pattern})$"
-    try:
-        pl.select(pl.lit("").str.contains(anchored))
-        return col.str.contains(anchored)
-    except pl.exceptions.PolarsError:
-        try:
-            rx = re.compile(anchored)
-        except re.error:
-            return pl.lit(False)
-
-    def by_python(cells: pl.Series) -> pl.Series:
-        good = [x for x in cells.drop_nulls().unique().to_list() if rx.match(x)]
-        return cells.is_in(pl.Series(good, dtype=pl.String).implode())
-
-    return col.map_batches(by_python, return_dtype=pl.Boolean)
+    if fieldtypes.regex_problem(pattern) is not None:
+        return pl.lit(None, pl.Boolean)
+    return col.str.contains(anchored)
 
 
 def _short(col: pl.Expr) -> pl.Expr:
