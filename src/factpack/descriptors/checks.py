@@ -90,7 +90,7 @@ def misplaced_field_properties(schema: dict, relpath: str, lines: dict, prefix: 
             if allowed is not None and name not in allowed + ["required", "enum", "unique"]:
                 add(j, f, "constraints", f"constraint '{name}' does not apply to type "
                     f"'{ftype}' (it takes {', '.join(['required', 'unique', 'enum'] + allowed)})")
-            if version == "v1" and name in ("exclusiveMinimum", "exclusiveMaximum"):
+            if version == "v1" and name in ("exclusiveMinimum", "exclusiveMaximum", "jsonSchema"):
                 add(j, f, "constraints", f"constraint '{name}' needs Data Package v2: declare "
                     "\"$schema\": \"https://datapackage.org/profiles/2.0/datapackage.json\"")
         pattern = constraints.get("pattern")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, field_validator, model_validator
 from pydantic import Field as PydField
 
 from .fieldtypes import TYPES
@@ -27,10 +27,11 @@ class Spec(BaseModel):
 
 
 class Constraints(Spec):
-    required: bool | None = None
-    unique: bool | None = None
-    minLength: int | None = None
-    maxLength: int | None = None
+    # strict, as frictionless's profile: "true" or 1 is not a boolean, 2.5 not a length
+    required: StrictBool | None = None
+    unique: StrictBool | None = None
+    minLength: StrictInt | None = None
+    maxLength: StrictInt | None = None
     minimum: Any = None
     maximum: Any = None
     exclusiveMinimum: Any = None
@@ -59,6 +60,7 @@ class Field(Spec):
     rdfType: str | None = None
     categories: list[Any] | None = None
     categoriesOrdered: bool | None = None
+    arrayItem: dict[str, Any] | None = None  # v2: the field each item of an array is read as
     # number / integer
     decimalChar: str = "."
     groupChar: str | None = None

@@ -106,10 +106,13 @@ def list_type(parse: Parse) -> TypeEntry:
         key=lambda f, parsed: parsed.list.join(f.delimiter), length=lambda v: v.list.len())
 
 
+# jsonSchema: Data Package 2.0 (frictionless-py 5.21 refuses it; v1 descriptors may not use it)
 OBJECT = TypeEntry("object", _json(_object), describe=lambda f: "a JSON object",
-                   accepts=text_or_nested, constraints=LENGTHS, length=json_length)
+                   accepts=text_or_nested, constraints=(*LENGTHS, "jsonSchema"),
+                   length=json_length)
 ARRAY = TypeEntry("array", _json(_array), describe=lambda f: "a JSON array",
-                  accepts=text_or_nested, constraints=LENGTHS, length=json_length)
+                  accepts=text_or_nested, constraints=(*LENGTHS, "jsonSchema"),
+                  length=json_length)
 GEOJSON = TypeEntry("geojson", _geojson_parse, describe=lambda f: "a GeoJSON object",
                     accepts=text_or_nested)
 GEOPOINT = TypeEntry(
