@@ -166,7 +166,8 @@ class Dialect(Spec):
     headerJoin: str = " "
     commentChar: str | None = None
     commentRows: list[int] = PydField(default_factory=list)
-    caseSensitiveHeader: bool = False
+    caseSensitiveHeader: bool = False  # v1; frictionless-py 5.21 does not read it
+    headerCase: bool = True  # v2: false compares labels with field names ignoring case
     csvddfVersion: Any = None
 
     @model_validator(mode="before")
