@@ -185,7 +185,7 @@ class License(Spec):
 
 
 class Contributor(Spec):
-    title: str
+    title: str | None = None  # frictionless-py requires no title; a dataset's own do (below)
     path: str | None = None
     email: str | None = None
     roles: list[str] = PydField(default_factory=list)
@@ -193,7 +193,7 @@ class Contributor(Spec):
 
 
 class Source(Spec):
-    title: str
+    title: str | None = None  # frictionless-py requires no title; a dataset's own do (below)
     path: str | None = None
     email: str | None = None
     version: str | None = None
@@ -237,6 +237,14 @@ class Package(Spec):
     resources: list[Resource]
 
 
+class TitledContributor(Contributor):
+    title: str
+
+
+class TitledSource(Source):
+    title: str
+
+
 class DatasetMeta(Spec):
     """``datasets/<name>/dataset.yaml``: package metadata; resources name tables in ``schemas/``."""
 
@@ -250,8 +258,8 @@ class DatasetMeta(Spec):
     homepage: str | None = None
     keywords: list[str] = PydField(default_factory=list)
     licenses: list[License] = PydField(min_length=1)
-    contributors: list[Contributor] = PydField(min_length=1)
-    sources: list[Source] = PydField(default_factory=list)
+    contributors: list[TitledContributor] = PydField(min_length=1)
+    sources: list[TitledSource] = PydField(default_factory=list)
     # table names: each names schemas/<table>.yaml and data/<table>.csv, so no paths here
     resources: list[Annotated[str, PydField(pattern=r"^[a-z0-9]+([_-][a-z0-9]+)*$")]] = PydField(
         min_length=1)
