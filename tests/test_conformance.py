@@ -116,8 +116,8 @@ def _norm(code: str, resource: str | None, row: int | None, field: str | None) -
         return (None, None, None, "metadata-error")
     if code in LOADING:
         return (None, None, None, "source-error")
-    if code.endswith("-label"):
-        row = None  # frictionless puts label errors on no row; factpack on the header row 1
+    if code.endswith(("-label", "-header")):
+        row = None  # frictionless puts header errors on no row; factpack on the header row
     if code in ("extra-cell", "extra-label", "blank-row", "primary-key", "foreign-key"):
         field = None  # frictionless names no field for row-level errors ('' for an extra cell)
     return (resource, row, field or None, code)

@@ -28,7 +28,7 @@ import yaml
 
 pytest.importorskip("frictionless")
 
-from test_conformance import factpack_errors, frictionless_errors  # noqa: E402
+from test_conformance import factpack_errors, frictionless_errors
 
 CASES_DIR = Path(__file__).parent / "conformance" / "cases"
 

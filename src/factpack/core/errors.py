@@ -34,6 +34,7 @@ class Code(StrEnum):
     EXTRA_LABEL = "extra-label"
     MISSING_LABEL = "missing-label"
     INCORRECT_LABEL = "incorrect-label"
+    UNMATCHED_HEADER = "unmatched-header"  # v2 fieldsMatch "partial": no label names a field
     # rows and cells
     BLANK_ROW = "blank-row"
     EXTRA_CELL = "extra-cell"

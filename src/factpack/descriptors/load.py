@@ -331,17 +331,17 @@ def _resource_part(pkg: LoadedPackage, value: Any, model: type[BaseModel], code:
 
 
 def _check_references(pkg: LoadedPackage) -> None:
-    """Foreign keys must name a resource of the package and fields it has."""
-    by_name = {r.name: r for r in pkg.resources}
-    for res in pkg.resources:
-        for fk in res.schema.foreignKeys:
-            target = by_name.get(fk.reference.resource) if fk.reference.resource else res
-            if fk.reference.resource and target is None:
-                continue  # reported by layer 2 as a foreign-key error on every row, like frictionless
-            missing = [f for f in fk.reference.fields if target.schema.field(f) is None]
-            if missing:
-                pkg.errors.append(ErrorRecord(
-                    code=Code.SCHEMA, resource=res.name, path=res.relpath,
-                    message=f"foreign key {fk.fields} → {fk.reference.resource or res.name}"
-                            f"{fk.reference.fields}: the referenced table has no field "
-                            f"{', '.join(missing)}"))
+    """A foreign key must name a resource of the package (frictionless: a resource-error, and
+    that table is not read). A referenced field the target lacks is not a descriptor error
+    there: every row with a value is a foreign-key error (layer 2)."""
+    names = {r.name for r in pkg.resources} | {
+        r.name for r in (pkg.package.resources if pkg.package else []) if r.name}
+    for res in list(pkg.resources):
+        unknown = [fk.reference.resource for fk in res.schema.foreignKeys
+                   if fk.reference.resource and fk.reference.resource not in names]
+        if unknown:
+            pkg.errors.append(ErrorRecord(
+                code=Code.RESOURCE, resource=res.name, path=pkg.descriptor_path,
+                message=f"resource '{res.name}': a foreign key refers to resource "
+                        f"'{unknown[0]}', which the package does not have"))
+            pkg.resources.remove(res)

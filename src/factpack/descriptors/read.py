@@ -29,6 +29,7 @@ def rel(path: Path, root: Path) -> str:
 
 DESCRIPTOR_LIMIT = 64 << 20  # bytes: far above any real descriptor, bounded against a hostile one
 MAX_DEPTH = 64  # nesting levels: a Table Schema needs about 8
+MAX_NUMBER = 100  # characters of one number: float64 needs 24, a 5,000-digit int is an attack
 
 
 class DescriptorError(FactpackError):
@@ -56,14 +57,19 @@ def read_descriptor(path: Path) -> tuple[Any, dict[tuple, int]]:
         if path.suffix.lower() in (".yaml", ".yml"):
             if _flow_depth(text) > MAX_DEPTH:  # PyYAML takes minutes on deep flow nesting
                 raise DescriptorError(f"nested more than {MAX_DEPTH} levels deep")
-            if any(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, Loader=yaml.SafeLoader)):
-                raise DescriptorError("YAML aliases (*name) are not allowed in a descriptor: "
-                                      "write the value out")
+            for event in yaml.parse(text, Loader=yaml.SafeLoader):
+                if isinstance(event, yaml.AliasEvent):
+                    raise DescriptorError("YAML aliases (*name) are not allowed in a "
+                                          "descriptor: write the value out",
+                                          event.start_mark.line + 1)
+                if (isinstance(event, yaml.ScalarEvent) and event.style is None
+                        and len(event.value) > MAX_NUMBER and _is_yaml_number(event.value)):
+                    raise DescriptorError(_too_long(event.value), event.start_mark.line + 1)
             node = yaml.compose(text, Loader=yaml.SafeLoader)
             data = yaml.safe_load(text) if node is not None else None
         else:
             try:
-                data = json.loads(text)
+                data = json.loads(text, parse_int=_number(int), parse_float=_number(float))
             except json.JSONDecodeError as exc:
                 raise DescriptorError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column "
                                       f"{exc.colno})", exc.lineno) from None
@@ -75,6 +81,29 @@ def read_descriptor(path: Path) -> tuple[Any, dict[tuple, int]]:
     if _depth(data) > MAX_DEPTH:
         raise DescriptorError(f"nested more than {MAX_DEPTH} levels deep")
     return data, _lines(node)
+
+
+_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+
+
+def _is_yaml_number(plain: str) -> bool:
+    """Whether YAML reads this plain scalar as an int or a float."""
+    return yaml.SafeLoader.resolve(yaml.SafeLoader, yaml.ScalarNode, plain,
+                                   (True, False)) in _NUMBER_TAGS
+
+
+def _too_long(token: str) -> str:
+    return (f"a number of {len(token)} characters ({token[:20]}…); a descriptor's numbers are "
+            f"at most {MAX_NUMBER} characters long")
+
+
+def _number(kind: type) -> Any:
+    """A JSON number parser that refuses number tokens longer than :data:`MAX_NUMBER`."""
+    def parse(token: str) -> Any:
+        if len(token) > MAX_NUMBER:
+            raise DescriptorError(_too_long(token))
+        return kind(token)
+    return parse
 
 
 _QUOTED_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\n]|\'\')*\'|#[^\n]*')
@@ -103,9 +132,12 @@ def _depth(data: Any) -> int:
 
 def read_or_report(errors: list[ErrorRecord], path: Path, relpath: str, code: str,
                     resource: str | None = None) -> tuple[Any, dict[tuple, int]] | None:
-    """:func:`read_descriptor`, or None with the syntax or encoding error recorded (and its line)."""
+    """:func:`read_descriptor`, or None with the syntax or encoding error recorded (and its line).
+
+    Text holding a NUL character is read but recorded as an error: it would reach SQLite,
+    the website and other people's tools (frictionless-py accepts it)."""
     try:
-        return read_descriptor(path)
+        data, lines = read_descriptor(path)
     except DescriptorError as exc:
         errors.append(ErrorRecord(code=code, resource=resource, path=relpath, line=exc.line,
                                   message=f"{relpath}: {exc}"))
@@ -118,7 +150,33 @@ def read_or_report(errors: list[ErrorRecord], path: Path, relpath: str, code: st
             code=code, resource=resource, path=relpath,
             line=mark.line + 1 if mark is not None else None,
             message=f"{relpath}: not valid YAML: {exc}"))
+    else:
+        for loc in _nul_text(data):
+            where = ".".join(str(x) for x in loc) or "(top level)"
+            errors.append(ErrorRecord(
+                code=code, resource=resource, path=relpath, line=line_for(lines, loc),
+                field=where, message=f"{relpath}: '{where}' holds a NUL character (\\0); "
+                                     "metadata text may not: remove it"))
+        return data, lines
     return None
+
+
+def _nul_text(data: Any) -> list[tuple]:
+    """Key paths of the strings (values or keys) holding a NUL character, in document order."""
+    found, stack = [], [((), data)]
+    while stack:
+        loc, value = stack.pop()
+        if isinstance(value, str):
+            if "\0" in value:
+                found.append(loc)
+        elif isinstance(value, dict):
+            for k, v in reversed(value.items()):
+                if isinstance(k, str) and "\0" in k:
+                    found.append(loc + (k,))
+                stack.append((loc + (k,), v))
+        elif isinstance(value, list):
+            stack.extend((loc + (i,), v) for i, v in reversed(list(enumerate(value))))
+    return found
 
 
 def _lines(node: Any, prefix: tuple = ()) -> dict[tuple, int]:

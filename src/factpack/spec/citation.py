@@ -81,7 +81,7 @@ class Citation:
         The contributors are one author, their titles joined by "and", as the codebook has
         always written them (released READMEs hold that form).
         """
-        people = [c.title for c in package.contributors or []]
+        people = [c.title for c in package.contributors or [] if c.title]
         licence = (package.licenses or [None])[0]
         return cls(
             key=bibtex_key(name, version),

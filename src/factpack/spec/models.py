@@ -174,7 +174,8 @@ class Dialect(Spec):
     headerJoin: str = " "
     commentChar: str | None = None
     commentRows: list[int] = PydField(default_factory=list)
-    caseSensitiveHeader: bool = False
+    caseSensitiveHeader: bool = False  # v1; frictionless-py 5.21 does not read it
+    headerCase: bool = True  # v2: false compares labels with field names ignoring case
     csvddfVersion: Any = None
 
     @model_validator(mode="before")
@@ -192,7 +193,7 @@ class License(Spec):
 
 
 class Contributor(Spec):
-    title: str
+    title: str | None = None  # frictionless-py requires no title; a dataset's own do (below)
     path: str | None = None
     email: str | None = None
     roles: list[str] = PydField(default_factory=list)
@@ -200,7 +201,7 @@ class Contributor(Spec):
 
 
 class Source(Spec):
-    title: str
+    title: str | None = None  # frictionless-py requires no title; a dataset's own do (below)
     path: str | None = None
     email: str | None = None
     version: str | None = None
@@ -244,6 +245,14 @@ class Package(Spec):
     resources: list[Resource]
 
 
+class TitledContributor(Contributor):
+    title: str
+
+
+class TitledSource(Source):
+    title: str
+
+
 class DatasetMeta(Spec):
     """``datasets/<name>/dataset.yaml``: package metadata; resources name tables in ``schemas/``."""
 
@@ -257,8 +266,8 @@ class DatasetMeta(Spec):
     homepage: str | None = None
     keywords: list[str] = PydField(default_factory=list)
     licenses: list[License] = PydField(min_length=1)
-    contributors: list[Contributor] = PydField(min_length=1)
-    sources: list[Source] = PydField(default_factory=list)
+    contributors: list[TitledContributor] = PydField(min_length=1)
+    sources: list[TitledSource] = PydField(default_factory=list)
     # table names: each names schemas/<table>.yaml and data/<table>.csv, so no paths here
     resources: list[Annotated[str, PydField(pattern=r"^[a-z0-9]+([_-][a-z0-9]+)*$")]] = PydField(
         min_length=1)

@@ -115,12 +115,16 @@ def check_foreign_keys(results: dict[str, TableResult]) -> list[pl.DataFrame]:
             given = ~pl.all_horizontal([pl.col(k).is_null() for k in fk.fields])
             rows = canon.select(fk.fields + [ROW, LINE])
             if target is None or target.canon is None:
-                if fk.reference.resource and target is None:
-                    msg = pl.format("{}:{}: foreign key ({}) refers to resource '{}', which the "
-                                    "package does not have", pl.lit(res.relpath), pl.col(LINE),
-                                    pl.lit(", ".join(fk.fields)), pl.lit(target_name))
-                    out.append(errors_from(rows.filter(given), res, Code.FOREIGN_KEY, msg,
-                                           ", ".join(fk.fields)))
+                continue  # an unknown resource is a resource-error (layer 1); an unread one, no key
+            absent = [r for r in fk.reference.fields if target.resource.schema.field(r) is None]
+            if absent:  # like frictionless: no value is found in a field that does not exist
+                msg = pl.format("{}:{}: foreign key ({}) refers to {}.({}), and '{}' has no field "
+                                "{}", pl.lit(res.relpath), pl.col(LINE),
+                                pl.lit(", ".join(fk.fields)), pl.lit(target_name),
+                                pl.lit(", ".join(fk.reference.fields)), pl.lit(target_name),
+                                pl.lit(", ".join(absent)))
+                out.append(errors_from(rows.filter(given), res, Code.FOREIGN_KEY, msg,
+                                       ", ".join(fk.fields)))
                 continue
             mine, theirs = _join_keys([(f, res.schema.field(f), target.resource.schema.field(r))
                                        for f, r in zip(fk.fields, fk.reference.fields)])
