@@ -21,6 +21,7 @@ from ...spec.models import Field, Schema
 from .integrity import check_encoding, is_encoding_error, quotes_paired, utf8
 from .labels import infer_schema
 from .read import READ_BLOCK, Ragged, mark_last, missing_to_null, prefetch, read_chunks
+from .records import read_record_cells
 from .result import LINE, ROW, TableResult, single_error
 
 # Each chunk's frame (c0…, _row, _line) with its ragged records, then the header labels,
@@ -184,3 +185,12 @@ def read_parquet_cells(res: LoadedResource, result: TableResult, strict: bool,
         yield missing_to_null(res, frame, names), []
 
     return chunks(), header, 1, len(header)
+
+
+def reader_for(res: LoadedResource):
+    """The reader of the resource's form (:data:`factpack.descriptors.forms.TABULAR`)."""
+    if res.format == "parquet":
+        return read_parquet_cells
+    if res.format in ("json", "ndjson", "inline", "excel"):
+        return read_record_cells
+    return read_csv_cells
