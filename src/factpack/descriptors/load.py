@@ -108,10 +108,13 @@ def load_target(target: str | Path, root: Path) -> LoadedPackage:
             if (p / name).is_file():
                 return load_package(p / name, root)
         raise FactpackError(f"{target}: no dataset.yaml or datapackage.json in this folder")
-    if str(target).lower().startswith(("http://", "https://")):
+    remote = is_remote(str(target))
+    bare = detect(str(target), None, None, None, None)
+    if bare.reader and (p.is_file() or remote) and not (bare.reader == "csv" and bare.format not
+                                                        in ("csv", "tsv")):
+        return load_bare_table(p, root) if not remote else load_bare_table(None, root, str(target))
+    if remote:
         return load_remote(str(target))
-    if p.is_file() and p.suffix.lower() in (".csv", ".tsv"):
-        return load_bare_table(p, root)
     if p.is_file() and p.suffix.lower() == ".zip":
         return load_zip(p, root)
     if p.is_file():
@@ -119,19 +122,31 @@ def load_target(target: str | Path, root: Path) -> LoadedPackage:
     raise FactpackError(f"{target}: no such dataset, folder or descriptor")
 
 
-def load_bare_table(path: Path, repo: Path | None = None) -> LoadedPackage:
-    """A CSV/TSV file with no descriptor: its structure is checked (encoding, labels, ragged
-    and blank rows) with one text field per header label, since there is no schema to type it.
-    frictionless-py would infer types from a sample instead; for typed checks, describe the
-    file in a datapackage.json."""
-    path = path.resolve()
-    dialect = Dialect(delimiter="\t") if path.suffix.lower() == ".tsv" else Dialect()
-    shown = (repo.resolve() if repo is not None and path.is_relative_to(repo.resolve())
-             else path.parent)
-    pkg = LoadedPackage(name=path.stem, kind="package", root=path.parent,
-                        descriptor_path=rel(path, shown), shown=shown)
-    pkg.resources.append(LoadedResource(name=path.stem, path=path, relpath=pkg.show(path),
-                                        schema=Schema(), dialect=dialect, schema_inferred=True))
+def load_bare_table(path: Path | None, repo: Path | None = None,
+                    url: str | None = None) -> LoadedPackage:
+    """A table file (CSV, TSV, compressed, a workbook; local or at ``url``) with no
+    descriptor: its structure is checked (encoding, labels, ragged and blank rows) with one
+    text field per header label, since there is no schema to type it. frictionless-py
+    would infer types from a sample instead; for typed checks, describe the file in a
+    datapackage.json (``factpack describe`` writes its schema)."""
+    form = detect(url or str(path), None, None, None, None)
+    dialect = Dialect(delimiter="\t") if form.format == "tsv" else Dialect()
+    if url is not None:
+        name = PurePosixPath(url.split("?")[0]).name.split(".")[0] or "table"
+        pkg = LoadedPackage(name=name, kind="package", root=Path.cwd(), descriptor_path=url)
+        relpath, parts = url, [url]
+    else:
+        path = path.resolve()
+        shown = (repo.resolve() if repo is not None and path.is_relative_to(repo.resolve())
+                 else path.parent)
+        name = path.name.split(".")[0] or path.stem
+        pkg = LoadedPackage(name=name, kind="package", root=path.parent,
+                            descriptor_path=rel(path, shown), shown=shown)
+        relpath, parts = pkg.show(path), [str(path)]
+    pkg.resources.append(LoadedResource(
+        name=name, path=path if url is None else None, relpath=relpath, schema=Schema(),
+        dialect=dialect, schema_inferred=True, encoding_declared=False,
+        format=form.reader or "csv", parts=parts, compression=form.compression))
     return pkg
 
 
@@ -207,8 +222,7 @@ def load_zip(archive: Path, repo: Path | None = None) -> LoadedPackage:
     try:
         unpack(archive, Path(unpacked.name))
         folder = Path(unpacked.name)
-        found = [folder / n for n in ("datapackage.json", "datapackage.yaml", "datapackage.yml")
-                 if (folder / n).is_file()]
+        found = _zipped_descriptors(folder)
         if not found:
             raise FactpackError(f"{archive}: no datapackage.json at the zip's root (nor in its "
                                 "one top folder)")
@@ -220,6 +234,20 @@ def load_zip(archive: Path, repo: Path | None = None) -> LoadedPackage:
         raise
     pkg.unpacked = unpacked
     return pkg
+
+
+def _zipped_descriptors(folder: Path) -> list[Path]:
+    """The package descriptor of an unpacked zip: at its root, else the one inside its one
+    top folder (other people's zips: ``name/datapackage.yaml``, beside a ``__MACOSX/``)."""
+    names = ("datapackage.json", "datapackage.yaml", "datapackage.yml")
+    found = [folder / n for n in names if (folder / n).is_file()]
+    if found:
+        return found
+    tops = [p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()
+            and p.name != "__MACOSX"]
+    if len(tops) == 1:
+        return [tops[0] / n for n in names if (tops[0] / n).is_file()]
+    return []
 
 
 def load_package(path: Path, repo: Path | None = None, label: str = "",

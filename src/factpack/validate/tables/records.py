@@ -19,7 +19,7 @@ import polars as pl
 
 from ...core.errors import Code
 from ...descriptors.load import LoadedResource
-from ...spec.models import Field, Schema
+from .labels import infer_schema
 from .read import missing_to_null
 from .result import ERROR_COLUMNS, LINE, ROW, TableResult, single_error
 
@@ -130,7 +130,7 @@ def _frame_cells(res: LoadedResource, table: pl.DataFrame, lengths: pl.Series | 
         header = [d.headerJoin.join(h[i] for h in heads if i < len(h) and h[i])
                   for i in range(max(len(h) for h in heads))]
     if res.schema_inferred:
-        res.schema = Schema(fields=[Field(name=n, type="any") for n in header or []])
+        res.schema = infer_schema(header, [[""] * table.width], res.schema)
     width = len(header) if header is not None else max(table.width, len(res.schema.fields))
     names = [f"c{i}" for i in range(width)]
     start = max(hrows) if hrows else 0

@@ -22,7 +22,7 @@ from .integrity import check_encoding, check_integrity, is_encoding_error
 from .keys import check_keys, duplicates
 from .labels import check_labels, match_fields_by_name
 from .read import READ_BLOCK, BlockTooSmall, Ragged, quiet_decode_errors
-from .readers import reader_for
+from .readers import prepared, reader_for
 from .result import BLANK, LINE, ROW, TableResult, single_error
 from .rows import blank_rows, check_ragged, drop_oversized
 from .sources import SourceProblem, local_table
@@ -41,6 +41,7 @@ def check_table(res: LoadedResource, strict: bool = False,
     try:
         with local_table(res) as (raw, plain):
             integrity = check_integrity(raw) if raw.path is not None else []
+            plain = prepared(plain, strict)
             block = READ_BLOCK
             while True:
                 try:
