@@ -26,6 +26,7 @@ class Code(StrEnum):
     SOURCE = "source-error"
     SCHEME = "scheme-error"
     ENCODING = "encoding-error"
+    COMPRESSION = "compression-error"
     HASH_COUNT = "hash-count"
     BYTE_COUNT = "byte-count"
     # labels

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pydantic import BaseModel
@@ -28,10 +28,8 @@ from ..spec.models import (
     Schema,
 )
 from .checks import misplaced_field_properties, misplaced_properties, spec_version
-from .read import parse_model, read_or_report, rel
-
-SUPPORTED_FORMATS = {"csv", "tsv", "parquet", None}
-COMPRESSED = {"zip", "gz", "bz2", "xz", "zst", "7z", "tar"}
+from .forms import detect, is_remote, resolve_url
+from .read import DESCRIPTOR_LIMIT, parse_model, read_or_report, rel
 
 
 @dataclass
@@ -39,14 +37,20 @@ class LoadedResource:
     """One tabular resource, ready for layer 2."""
 
     name: str
-    path: Path  # absolute, resolved, checked to stay inside the root
+    path: Path | None  # absolute, resolved, inside the root; None for remote or inline data
     relpath: str  # as shown in error records
     schema: Schema
     dialect: Dialect
     encoding: str = "utf-8"
     descriptor: dict[str, Any] = field(default_factory=dict)
     schema_inferred: bool = False  # no schema given: fields are named from the header, type any
-    format: str = "csv"  # "csv" (also tsv) or "parquet"
+    # the reader (descriptors.forms.TABULAR): csv (also tsv), parquet, json, ndjson, excel,
+    # inline; "file" for what is not a table (only its bytes and hash are checked)
+    format: str = "csv"
+    parts: list[str] = field(default_factory=list)  # local paths or URLs, in order (multipart)
+    compression: str | None = None  # gz, bz2, xz or zip
+    data: Any = None  # inline data
+    encoding_declared: bool = True  # else sniffed from the bytes, as frictionless-py does
 
 
 @dataclass
@@ -65,6 +69,7 @@ class LoadedPackage:
     shown: Path | None = None  # paths in messages are relative to this (default: root)
     label: str = ""  # put before those paths: a zipped package's files read as "pkg.zip/…"
     unpacked: tempfile.TemporaryDirectory | None = None  # a zip's content, removed by close()
+    base_url: str | None = None  # a remote descriptor's folder URL (ends with /)
 
     def show(self, path: Path) -> str:
         """How a file is named in error records: relative to the repository if inside it."""
@@ -103,8 +108,13 @@ def load_target(target: str | Path, root: Path) -> LoadedPackage:
             if (p / name).is_file():
                 return load_package(p / name, root)
         raise FactpackError(f"{target}: no dataset.yaml or datapackage.json in this folder")
-    if p.is_file() and p.suffix.lower() in (".csv", ".tsv"):
-        return load_bare_table(p, root)
+    remote = is_remote(str(target))
+    bare = detect(str(target), None, None, None, None)
+    if bare.reader and (p.is_file() or remote) and not (bare.reader == "csv" and bare.format not
+                                                        in ("csv", "tsv")):
+        return load_bare_table(p, root) if not remote else load_bare_table(None, root, str(target))
+    if remote:
+        return load_remote(str(target))
     if p.is_file() and p.suffix.lower() == ".zip":
         return load_zip(p, root)
     if p.is_file():
@@ -112,26 +122,38 @@ def load_target(target: str | Path, root: Path) -> LoadedPackage:
     raise FactpackError(f"{target}: no such dataset, folder or descriptor")
 
 
-def load_bare_table(path: Path, repo: Path | None = None) -> LoadedPackage:
-    """A CSV/TSV file with no descriptor: its structure is checked (encoding, labels, ragged
-    and blank rows) with one text field per header label, since there is no schema to type it.
-    frictionless-py would infer types from a sample instead; for typed checks, describe the
-    file in a datapackage.json."""
-    path = path.resolve()
-    dialect = Dialect(delimiter="\t") if path.suffix.lower() == ".tsv" else Dialect()
-    shown = (repo.resolve() if repo is not None and path.is_relative_to(repo.resolve())
-             else path.parent)
-    pkg = LoadedPackage(name=path.stem, kind="package", root=path.parent,
-                        descriptor_path=rel(path, shown), shown=shown)
-    pkg.resources.append(LoadedResource(name=path.stem, path=path, relpath=pkg.show(path),
-                                        schema=Schema(), dialect=dialect, schema_inferred=True))
+def load_bare_table(path: Path | None, repo: Path | None = None,
+                    url: str | None = None) -> LoadedPackage:
+    """A table file (CSV, TSV, compressed, a workbook; local or at ``url``) with no
+    descriptor: its structure is checked (encoding, labels, ragged and blank rows) with one
+    text field per header label, since there is no schema to type it. frictionless-py
+    would infer types from a sample instead; for typed checks, describe the file in a
+    datapackage.json (``factpack describe`` writes its schema)."""
+    form = detect(url or str(path), None, None, None, None)
+    dialect = Dialect(delimiter="\t") if form.format == "tsv" else Dialect()
+    if url is not None:
+        name = PurePosixPath(url.split("?")[0]).name.split(".")[0] or "table"
+        pkg = LoadedPackage(name=name, kind="package", root=Path.cwd(), descriptor_path=url)
+        relpath, parts = url, [url]
+    else:
+        path = path.resolve()
+        shown = (repo.resolve() if repo is not None and path.is_relative_to(repo.resolve())
+                 else path.parent)
+        name = path.name.split(".")[0] or path.stem
+        pkg = LoadedPackage(name=name, kind="package", root=path.parent,
+                            descriptor_path=rel(path, shown), shown=shown)
+        relpath, parts = pkg.show(path), [str(path)]
+    pkg.resources.append(LoadedResource(
+        name=name, path=path if url is None else None, relpath=relpath, schema=Schema(),
+        dialect=dialect, schema_inferred=True, encoding_declared=False,
+        format=form.reader or "csv", parts=parts, compression=form.compression))
     return pkg
 
 
 def safe_path(raw: str, base: Path) -> tuple[Path | None, str | None]:
     """An existing file at ``raw`` under ``base`` (:func:`factpack.core.paths.locate`), or why not."""
-    if raw.startswith(("http://", "https://", "ftp://", "s3://")):
-        return None, f"remote path '{raw}' is not supported (factpack validates local files)"
+    if raw.startswith(("ftp://", "s3://")):
+        return None, f"remote path '{raw}' is not supported (factpack reads local and http(s) files)"
     path, why = locate(base, raw)
     if path is None:
         return None, f"path '{raw}' {why}"
@@ -200,8 +222,7 @@ def load_zip(archive: Path, repo: Path | None = None) -> LoadedPackage:
     try:
         unpack(archive, Path(unpacked.name))
         folder = Path(unpacked.name)
-        found = [folder / n for n in ("datapackage.json", "datapackage.yaml", "datapackage.yml")
-                 if (folder / n).is_file()]
+        found = _zipped_descriptors(folder)
         if not found:
             raise FactpackError(f"{archive}: no datapackage.json at the zip's root (nor in its "
                                 "one top folder)")
@@ -215,19 +236,35 @@ def load_zip(archive: Path, repo: Path | None = None) -> LoadedPackage:
     return pkg
 
 
-def load_package(path: Path, repo: Path | None = None, label: str = "") -> LoadedPackage:
+def _zipped_descriptors(folder: Path) -> list[Path]:
+    """The package descriptor of an unpacked zip: at its root, else the one inside its one
+    top folder (other people's zips: ``name/datapackage.yaml``, beside a ``__MACOSX/``)."""
+    names = ("datapackage.json", "datapackage.yaml", "datapackage.yml")
+    found = [folder / n for n in names if (folder / n).is_file()]
+    if found:
+        return found
+    tops = [p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()
+            and p.name != "__MACOSX"]
+    if len(tops) == 1:
+        return [tops[0] / n for n in names if (tops[0] / n).is_file()]
+    return []
+
+
+def load_package(path: Path, repo: Path | None = None, label: str = "",
+                 base_url: str | None = None) -> LoadedPackage:
     """Any Data Package descriptor (v1 or v2); paths may not leave its folder.
 
     Files are named relative to ``repo`` when the descriptor is inside it (so GitHub
     annotations point at the right file), else relative to the descriptor's folder,
-    after ``label`` (see :func:`load_zip`).
+    after ``label`` (see :func:`load_zip`). ``base_url``: the descriptor was read from
+    there (:func:`load_remote`); its files are named by their URL.
     """
     path = path.resolve()
     base = path.parent
     shown = repo.resolve() if repo is not None and base.is_relative_to(repo.resolve()) else base
-    relpkg = label + rel(path, shown)
+    relpkg = (base_url + path.name) if base_url else label + rel(path, shown)
     pkg = LoadedPackage(name=path.stem, kind="package", root=base, descriptor_path=relpkg,
-                        shown=shown, label=label)
+                        shown=shown, label=label, base_url=base_url)
     if (parsed := read_or_report(pkg.errors, path, relpkg, Code.PACKAGE)) is None:
         return pkg
     data, lines = parsed
@@ -273,38 +310,67 @@ def _load_resource(pkg: LoadedPackage, res: Resource, i: int, base: Path,
     at = lines.get(("resources", i, "path")) or lines.get(("resources", i))
     where = {"resource": name, "path": pkg.descriptor_path, "line": at}
 
-    def unsupported(why: str) -> None:
-        pkg.errors.append(ErrorRecord(code=Code.SOURCE, message=f"resource '{name}': {why}",
-                                      **where))
+    def problem(why: str, code: Code = Code.SOURCE) -> None:
+        pkg.errors.append(ErrorRecord(code=code, message=f"resource '{name}': {why}", **where))
 
-    if res.data is not None:
-        return unsupported("inline data is not supported (factpack validates CSV files)")
-    if isinstance(res.path, list):
-        return unsupported("multipart resources (a list of paths) are not supported")
-    if not res.path:
-        return unsupported("the resource has neither 'path' nor 'data'")
-    fmt = (res.format or Path(res.path).suffix.lstrip(".")).lower() or None
-    suffix = Path(res.path).suffix.lstrip(".").lower()
-    if res.compression or fmt in COMPRESSED or suffix in COMPRESSED:
-        return unsupported(f"compressed files ('{res.path}') are not supported")
-    if fmt not in SUPPORTED_FORMATS:
-        return unsupported(f"format '{fmt}' is not supported (factpack validates CSV and "
-                           "Parquet files)")
-    file, err = safe_path(res.path, base)
-    if err:
-        return unsupported(err)
+    paths = res.path if isinstance(res.path, list) else [res.path] if res.path else []
+    if not paths and res.data is None:
+        return problem("the resource has neither 'path' nor 'data'")
+    if paths and not all(isinstance(p, str) and p for p in paths):
+        return problem("'path' must be a non-empty string or a list of them")
+    kind = res.type if isinstance(res.type, str) else None
+    form = detect(paths[0] if paths else None, res.data, res.format, res.compression, kind)
+    parts = []
+    for raw in paths:
+        if is_remote(raw):
+            parts.append(raw)
+            continue
+        if pkg.base_url:  # a remote descriptor: relative paths are relative to its URL
+            url, err = resolve_url(pkg.base_url, raw)
+            if err:
+                return problem(err)
+            parts.append(url)
+            continue
+        file, err = safe_path(raw, base)
+        if err:  # a missing file is a scheme-error, as frictionless-py reports it
+            return problem(err, Code.SCHEME if err.endswith("does not exist") else Code.SOURCE)
+        parts.append(str(file))
     schema = _resource_part(pkg, res.schema_, Schema, Code.SCHEMA, name, base, lines, i, "schema")
     dialect = _resource_part(pkg, res.dialect, Dialect, Code.PACKAGE, name, base, lines, i,
                              "dialect")
     if schema is None or dialect is None:
         return None
-    if fmt == "tsv" and res.dialect is None:
+    if form.format == "tsv" and res.dialect is None:
         dialect.delimiter = "\t"
-    return LoadedResource(name=name, path=file, relpath=pkg.show(file), schema=schema,
-                          dialect=dialect, encoding=(res.encoding or "utf-8").lower(),
+    local = parts and not is_remote(parts[0])
+    shown = (pkg.show(Path(parts[0])) if local else parts[0]) if parts else pkg.descriptor_path
+    return LoadedResource(name=name, path=Path(parts[0]) if local else None, relpath=shown,
+                          schema=schema, dialect=dialect,
+                          encoding=(res.encoding or "utf-8").lower(),
                           descriptor=res.model_dump(by_alias=True, exclude_none=True),
-                          schema_inferred=res.schema_ is None,
-                          format="parquet" if fmt == "parquet" else "csv")
+                          schema_inferred=res.schema_ is None, format=form.reader or "file",
+                          parts=parts, compression=form.compression, data=res.data,
+                          encoding_declared=bool(res.encoding))
+
+
+def load_remote(url: str) -> LoadedPackage:
+    """A descriptor at an http(s) URL, read with the timeouts, retries and size bound of
+    :mod:`factpack.core.transfer`; its relative paths are resolved against its URL."""
+    from ..core.transfer import Store  # HTTP is loaded only for remote targets
+
+    base, _, name = url.rpartition("/")
+    name = name.split("?")[0].split("#")[0] or "datapackage.json"
+    text = Store(base + "/", progress=False).read(url[len(base) + 1:], DESCRIPTOR_LIMIT)
+    unpacked = tempfile.TemporaryDirectory(prefix="factpack-remote-")
+    try:
+        local = Path(unpacked.name) / PurePosixPath(name).name
+        local.write_bytes(text)
+        pkg = load_package(local, base_url=base + "/")
+    except BaseException:
+        unpacked.cleanup()
+        raise
+    pkg.unpacked = unpacked
+    return pkg
 
 
 def _resource_part(pkg: LoadedPackage, value: Any, model: type[BaseModel], code: str, name: str,
@@ -314,12 +380,15 @@ def _resource_part(pkg: LoadedPackage, value: Any, model: type[BaseModel], code:
         return model()
     relpath, prefix = pkg.descriptor_path, ("resources", i, key)
     if isinstance(value, str):
-        file, err = safe_path(value, base)
+        url, err = (value, None) if is_remote(value) else \
+            resolve_url(pkg.base_url, value) if pkg.base_url else (None, None)
+        file, err = (_download(pkg, url), None) if url else safe_path(value, base) if not err \
+            else (None, err)
         if err:
             pkg.errors.append(ErrorRecord(code=code, resource=name, path=relpath,
                                           line=lines.get(prefix), message=f"{key}: {err}"))
             return None
-        relpath, prefix = pkg.show(file), ()
+        relpath, prefix = url or pkg.show(file), ()
         if (parsed := read_or_report(pkg.errors, file, relpath, code, name)) is None:
             return None
         value, lines = parsed
@@ -328,6 +397,19 @@ def _resource_part(pkg: LoadedPackage, value: Any, model: type[BaseModel], code:
     if obj is not None and key == "schema":
         pkg.schemas[name] = value
     return obj
+
+
+def _download(pkg: LoadedPackage, url: str) -> Path:
+    """A remote schema or dialect, into the package's temporary folder (bounded in size)."""
+    from ..core.transfer import Store
+
+    if pkg.unpacked is None:
+        pkg.unpacked = tempfile.TemporaryDirectory(prefix="factpack-remote-")
+    base, _, rest = url.rpartition("/")
+    ext = PurePosixPath(rest.split("?")[0]).suffix.lower()
+    local = Path(pkg.unpacked.name) / f"part{len(list(Path(pkg.unpacked.name).iterdir()))}{ext}"
+    local.write_bytes(Store(base + "/", progress=False).read(rest, DESCRIPTOR_LIMIT))
+    return local
 
 
 def _check_references(pkg: LoadedPackage) -> None:

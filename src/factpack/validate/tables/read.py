@@ -30,7 +30,7 @@ Ragged = list[tuple[int, list[str]]]  # (row number, cells) of the records of an
 
 def _parse_text(text: str, res: LoadedResource) -> list[str]:
     d = res.dialect
-    rows = list(csv.reader(io.StringIO(text), delimiter=d.delimiter, quotechar=d.quoteChar,
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=d.delimiter, quotechar=d.quoteChar,
                            doublequote=d.doubleQuote, escapechar=d.escapeChar,
                            skipinitialspace=d.skipInitialSpace))
     return [c for r in rows for c in r] if rows else []

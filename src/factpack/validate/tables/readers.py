@@ -21,7 +21,9 @@ from ...spec.models import Field, Schema
 from .integrity import check_encoding, is_encoding_error, quotes_paired, utf8
 from .labels import infer_schema
 from .read import READ_BLOCK, Ragged, mark_last, missing_to_null, prefetch, read_chunks
+from .records import read_record_cells
 from .result import LINE, ROW, TableResult, single_error
+from .sniff import dialect_problem, sniffed
 
 # Each chunk's frame (c0…, _row, _line) with its ragged records, then the header labels,
 # the header's row number and the header's width.
@@ -35,7 +37,7 @@ def _sample(res: LoadedResource, size: int = 100) -> list[list[str]]:
         text = fh.read(1 << 20)
     text = text.removeprefix("\ufeff")
     d = res.dialect
-    reader = csv.reader(io.StringIO(text), delimiter=d.delimiter, quotechar=d.quoteChar,
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=d.delimiter, quotechar=d.quoteChar,
                         doublequote=d.doubleQuote, escapechar=d.escapeChar,
                         skipinitialspace=d.skipInitialSpace)
     out = []
@@ -81,6 +83,9 @@ def read_csv_cells(res: LoadedResource, result: TableResult, strict: bool,
 
     Problems that stop the reading are added to ``result`` (and None is returned).
     """
+    if (bad := dialect_problem(res)) is not None:
+        result.errors.append(single_error(res, Code.SOURCE, f"{res.relpath}: {bad}"))
+        return None
     enc = check_encoding(res, strict, decode=strict or not utf8(res.encoding))
     if enc is not None:
         result.errors.append(enc)
@@ -91,7 +96,13 @@ def read_csv_cells(res: LoadedResource, result: TableResult, strict: bool,
     if not sample:
         result.errors.append(single_error(res, Code.SOURCE, f"{res.relpath}: no records"))
         return None
-    hrows = [n for n in header_rows(res, sample) if n <= len(sample)]
+    declared = header_rows(res, sample)
+    if len(sample) < 100 and any(n > len(sample) for n in declared):  # the sample is the file
+        result.errors.append(single_error(
+            res, Code.SOURCE, f"{res.relpath}: headerRows {declared} but the file has only "
+            f"{len(sample)} rows"))
+        return None
+    hrows = [n for n in declared if n <= len(sample)]
     header = ([dialect.headerJoin.join(c for c in cells if c)
                for cells in zip(*[sample[n - 1] for n in hrows])] if hrows else None)
     if header is not None and len(hrows) == 1:
@@ -184,3 +195,20 @@ def read_parquet_cells(res: LoadedResource, result: TableResult, strict: bool,
         yield missing_to_null(res, frame, names), []
 
     return chunks(), header, 1, len(header)
+
+
+def reader_for(res: LoadedResource):
+    """The reader of the resource's form (:data:`factpack.descriptors.forms.TABULAR`)."""
+    if res.format == "parquet":
+        return read_parquet_cells
+    if res.format in ("json", "ndjson", "inline", "excel"):
+        return read_record_cells
+    return read_csv_cells
+
+
+def prepared(res: LoadedResource, strict: bool) -> LoadedResource:
+    """A CSV resource with what it leaves undeclared sniffed as frictionless-py does
+    (:mod:`.sniff`); a dataset's tables declare everything (UTF-8, commas)."""
+    if res.format != "csv" or strict or res.path is None or dialect_problem(res):
+        return res
+    return sniffed(res)

@@ -22,9 +22,10 @@ from .integrity import check_encoding, check_integrity, is_encoding_error
 from .keys import check_keys, duplicates
 from .labels import check_labels, match_fields_by_name
 from .read import READ_BLOCK, BlockTooSmall, Ragged, quiet_decode_errors
-from .readers import read_csv_cells, read_parquet_cells
+from .readers import prepared, reader_for
 from .result import BLANK, LINE, ROW, TableResult, single_error
 from .rows import blank_rows, check_ragged, drop_oversized
+from .sources import SourceProblem, local_table
 
 
 def check_table(res: LoadedResource, strict: bool = False,
@@ -37,24 +38,33 @@ def check_table(res: LoadedResource, strict: bool = False,
     dataset table, ``strict``) ``raw`` and ``canon`` hold every field, as the rules and
     the build need.
     """
-    block = READ_BLOCK
-    while True:
-        try:
-            return _check_table(res, strict, referenced, block)
-        except BlockTooSmall:
-            block *= 16
+    try:
+        with local_table(res) as (raw, plain):
+            integrity = check_integrity(raw) if raw.path is not None else []
+            plain = prepared(plain, strict)
+            block = READ_BLOCK
+            while True:
+                try:
+                    return _check_table(plain, strict, referenced, block, integrity)
+                except BlockTooSmall:
+                    block *= 16
+    except SourceProblem as exc:
+        result = TableResult(res)
+        result.errors.append(single_error(res, exc.code, str(exc)))
+        return result
 
 
 def _check_table(res: LoadedResource, strict: bool, referenced: set[str] | None,
-                 block: int) -> TableResult:
+                 block: int, integrity: list[pl.DataFrame]) -> TableResult:
     result = TableResult(res)
-    if res.path.stat().st_size == 0:
+    result.errors += integrity
+    if res.format == "file":  # not a table: its bytes and hash only
+        return result
+    if res.path is not None and res.path.stat().st_size == 0:
         result.errors.append(single_error(res, Code.SOURCE, f"{res.relpath}: the file is "
                                           "empty; it needs at least a header row"))
         return result
-    result.errors += check_integrity(res)
-    reader = read_parquet_cells if res.format == "parquet" else read_csv_cells
-    got = reader(res, result, strict, block)
+    got = reader_for(res)(res, result, strict, block)
     if got is None:
         return result
     chunks, header, header_row, width = got
@@ -92,7 +102,7 @@ def _check_table(res: LoadedResource, strict: bool, referenced: set[str] | None,
     except (pa.ArrowInvalid, UnicodeDecodeError, ValueError) as exc:
         problem = single_error(res, Code.SOURCE,
                                f"{res.relpath}: the CSV cannot be parsed: {exc}")
-        if res.format != "parquet":  # a byte that is not UTF-8? (not decoded before reading)
+        if res.format == "csv":  # a byte that is not UTF-8? (not decoded before reading)
             enc = check_encoding(res, strict)
             if is_encoding_error(enc):
                 problem = enc
