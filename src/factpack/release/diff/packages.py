@@ -59,7 +59,7 @@ def open_package(spec: str, root: Path, workdir: Path, store: Path | None = None
     path = Path(spec)
     if path.is_file() and path.suffix.lower() == ".zip":  # unpacked safely into the workdir
         folder = Path(tempfile.mkdtemp(prefix="zip-", dir=workdir))
-        unpack(path, folder)
+        unpack(path, folder, own_sizes=True)
         return open_local(folder / "datapackage.json", spec)
     if (path / "dataset.yaml").is_file() and not (path / "datapackage.json").exists():
         out = Path(tempfile.mkdtemp(prefix="work-", dir=workdir))  # a working tree: build it
