@@ -126,7 +126,7 @@ def cached_release(store: Store, name: str, release: CatalogVersion,
                             f"{max_bytes} bytes; download {release.zip.path} yourself")
     final = cache_dir() / "packages" / release.zip.sha256.lower()
     if final.is_dir():
-        if _still_intact(final, expected):
+        if still_intact(final, expected):
             return final
         # Someone changed the cache behind our back: never hand that out; fetch it again.
         print(f"factpack: cached {name} {release.version} was modified; downloading again",
@@ -159,8 +159,13 @@ def check_package(folder: Path, name: str | None, version: str | None) -> dict[s
     return descriptor
 
 
-def _still_intact(folder: Path, expected: dict[str, Expected]) -> bool:
-    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir()}
+def still_intact(folder: Path, expected: dict[str, Expected]) -> bool:
+    """Whether a cached folder holds exactly the ``expected`` files (catalog or zip entries),
+    byte for byte, and no link."""
+    found = list(folder.rglob("*"))
+    if any(p.is_symlink() for p in found):
+        return False
+    present = {p.relative_to(folder).as_posix() for p in found if not p.is_dir()}
     if present != set(expected):
         return False
     return all(file_digest(folder / rel) == (e.sha256, e.bytes) for rel, e in expected.items())

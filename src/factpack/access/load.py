@@ -12,6 +12,7 @@ Table Schema; a table published only as CSV is typed from its schema.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,13 +27,14 @@ from ..core.unpack import (
     DESCRIPTOR_LIMIT,
     MAX_PACKAGE_BYTES,
     read_package_json,
+    entry_digests,
     resource_paths,
     unpack,
 )
 from ..spec import fieldtypes, models
 from ..spec.parse import parse_package, parse_schema
 from ..spec.tables import TableResources, group_tables
-from .fetch import SPEC, cache_dir, check_package, fetch, install, work_dir
+from .fetch import SPEC, cache_dir, check_package, fetch, install, still_intact, work_dir
 
 if TYPE_CHECKING:
     import duckdb
@@ -137,27 +139,30 @@ def _from_path(path: Path) -> Path:
     raise FactpackError(f"{path}: expected a package folder, a datapackage.json or a .zip")
 
 
-def _intact(final: Path) -> bool:
-    """A cached package that still matches its hashes; a modified one is removed, to be rebuilt."""
+def _intact(final: Path, check: Callable[[], bool]) -> bool:
+    """A cached package that ``check`` finds unchanged; a changed one is removed, to be made
+    again from its source (the zip or the descriptor the cache entry is named after)."""
     if not final.is_dir():
         return False
     try:
-        check_package(final, None, None)
+        if check():
+            return True
     except FactpackError:
-        shutil.rmtree(final)  # never hand out a changed copy; the caller unpacks it again
-        return False
-    return True
+        pass
+    shutil.rmtree(final)  # never hand out a changed copy; the caller unpacks it again
+    return False
 
 
 def _cache_zip(archive: Path, sha: str) -> Path:
-    """Unpack a zip that no catalog describes; its datapackage.json vouches for the tables."""
+    """Unpack a zip that no catalog describes; its datapackage.json vouches for the tables.
+    A cached copy is served only while every file is still the zip's, byte for byte."""
     final = cache_dir() / "packages" / sha
-    if _intact(final):
+    if _intact(final, lambda: still_intact(final, entry_digests(archive))):
         return final
     with work_dir() as work:
         unpacked = work / "package"
         unpacked.mkdir()
-        unpack(archive, unpacked)
+        unpack(archive, unpacked, own_sizes=True)
         check_package(unpacked, None, None)
         return install(unpacked, final)
 
@@ -179,14 +184,23 @@ def _from_url(url: str, progress: bool) -> Path:
 def _from_descriptor_url(store: Store, leaf: str) -> Path:
     """Download a descriptor and every resource file it names, each checked against its hash."""
     raw = store.read(leaf, DESCRIPTOR_LIMIT)
-    final = cache_dir() / "descriptors" / data_digest(raw)
-    if _intact(final):
+    sha = data_digest(raw)
+    final = cache_dir() / "descriptors" / sha
+
+    def unchanged() -> bool:  # the descriptor is the one downloaded; every file its hash
+        if file_digest(final / "datapackage.json")[0] != sha:
+            return False
+        check_package(final, None, None)
+        return True
+
+    if _intact(final, unchanged):
         return final
     with work_dir() as work:
         folder = work / "package"
         folder.mkdir()
         (folder / "datapackage.json").write_bytes(raw)
         descriptor = read_package_json(folder)
+        budget, used = MAX_PACKAGE_BYTES, 0  # for all the files together, whatever they declare
         for res in descriptor["resources"]:
             paths = resource_paths(res.get("path"), res.get("name"))
             if paths and not res.get("hash"):
@@ -196,7 +210,13 @@ def _from_descriptor_url(store: Store, leaf: str) -> Path:
             for rel in paths:
                 (folder / rel).parent.mkdir(parents=True, exist_ok=True)
                 size = res.get("bytes") if len(paths) == 1 else None
-                store.download(rel, folder / rel, size, MAX_PACKAGE_BYTES)
+                size = size if type(size) is int and size >= 0 else None  # else: not a size
+                left = budget - used
+                if isinstance(size, int) and size > left:  # declared sizes are claims too
+                    raise FactpackError(
+                        f"{store.where(rel)}: declared as {size} bytes, over what is left of "
+                        f"factpack's cap of {budget} bytes for a package; refusing it")
+                used += store.download(rel, folder / rel, size, left).bytes
         check_package(folder, None, None)
         return install(folder, final)
 

@@ -2,16 +2,20 @@
 
 Downloads stream into a ``.part`` file while hashing. Over HTTP a dropped
 connection is resumed with a ``Range`` request, with a bounded number of
-retries and exponential backoff; a server that sends more bytes than the
-catalog declares is cut off. The caller owns the ``.part`` file's folder and
-removes it on failure, so nothing half-downloaded survives.
+retries and exponential backoff, each said on stderr; a server that sends more
+bytes than the catalog declares is cut off. Every file has an overall deadline
+(retries and slow servers included), a server that never answers is given up on
+after :data:`ANSWER_DEADLINE`, and redirects are followed only within the same
+scheme, host and port. The caller owns the ``.part`` file's folder and removes it
+on failure, so nothing half-downloaded survives.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
@@ -30,13 +34,15 @@ from rich.progress import (
 
 from .errors import FactpackError
 from .hashing import Digest
-from .paths import is_relative_inside
+from .paths import is_relative_inside, locate
 
 RETRIES = 5  # attempts after the first, per file, that made no progress
 BACKOFF = 0.5  # seconds before the first retry; doubles each time
 DEADLINE = 1800.0  # seconds for one file, retries included: a server that trickles bytes
 # or never finishes is cut off, however it paces itself
-TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+ANSWER_DEADLINE = 60.0  # seconds without any HTTP answer (all attempts) before giving up
+TIMEOUT = 30.0  # seconds one read may wait; connecting gets at most 10
+MAX_REDIRECTS = 5
 RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 CHUNK = 1 << 16
 
@@ -68,10 +74,12 @@ class Store:
 
     def __init__(self, location: str | Path, *, retries: int = RETRIES, backoff: float = BACKOFF,
                  progress: bool = True, deadline: float = DEADLINE,
+                 timeout: float = TIMEOUT, answer_deadline: float = ANSWER_DEADLINE,
                  say: Callable[[str], None] = _stderr) -> None:
         text = str(location)
         self.retries, self.backoff, self.progress = retries, backoff, progress
-        self.deadline, self.say = deadline, say
+        self.deadline, self.say, self.timeout = deadline, say, timeout
+        self.answer_deadline = answer_deadline
         scheme = urlsplit(text).scheme.lower() if "://" in text else ""
         if scheme in ("http", "https"):
             base = text if text.endswith("/") else text + "/"
@@ -94,10 +102,18 @@ class Store:
         rel = safe_relpath(rel)
         return str(httpx.URL(self.url).join(rel)) if self.url else str(self.root / rel)
 
+    def _local(self, rel: str) -> Path:
+        """A file of a local store: never through a symbolic link (:mod:`core.paths`)."""
+        assert self.root is not None
+        path, why = locate(self.root, safe_relpath(rel))
+        if path is None:
+            raise FactpackError(f"{self.root / rel}: {why}")
+        return path
+
     def read(self, rel: str, limit: int) -> bytes:
         """A small file (a catalog or descriptor) in full, at most ``limit`` bytes."""
         if self.root is not None:
-            path = self.root / safe_relpath(rel)
+            path = self._local(rel)
             try:
                 with path.open("rb") as f:
                     data = f.read(limit + 1)
@@ -116,43 +132,86 @@ class Store:
         """Stream a file to ``dest``, hashing it.
 
         ``size`` is the declared size (None if unknown): more is refused, less is
-        resumed. With no declared size at most ``limit`` bytes are accepted.
+        resumed. At most ``limit`` bytes are accepted, whatever the size declared.
         """
-        cap = size if size is not None else limit
-        if cap is None:
+        caps = [x for x in (size, limit) if x is not None]
+        if not caps:
             raise ValueError("download() needs a size or a limit")
+        cap = min(caps)
         with _bar(self.progress and bool(size), PurePosixPath(rel).name, size) as advance:
             if self.root is not None:
-                return _copy_local(self.root / safe_relpath(rel), dest, cap, advance)
+                return _copy_local(self._local(rel), dest, cap, advance)
             with _client() as client:
                 return self._http_download(client, self.where(rel), dest, size, cap, advance)
 
     # -- HTTP -------------------------------------------------------------------------------
 
-    def _pause(self, url: str, failures: int, exc: Exception, ends: float) -> None:
+    def _pause(self, url: str, failures: int, exc: Exception, clock: _Clock) -> None:
         """Say why, then wait before retry number ``failures`` (exponential backoff)."""
         wait = self.backoff * 2 ** (failures - 1)
-        if time.monotonic() + wait > ends:
+        now = time.monotonic()
+        if not clock.answered and now + wait - clock.start > self.answer_deadline:
+            raise FactpackError(f"{url}: no answer within {self.answer_deadline:.0f} s "
+                                f"({failures} attempts, {_why(exc)}); giving up")
+        if now + wait > clock.ends:
             raise FactpackError(f"{url}: no complete answer within {self.deadline:.0f} s "
                                 f"({_why(exc)}); giving up")
         self.say(f"{url}: {_why(exc)}; retrying in {wait:g} s "
                  f"(attempt {failures + 1} of {self.retries + 1})")
         time.sleep(wait)
 
-    def _within(self, url: str, ends: float) -> None:
-        if time.monotonic() > ends:
+    def _within(self, url: str, clock: _Clock) -> None:
+        if time.monotonic() > clock.ends:
             raise FactpackError(f"{url}: not finished within {self.deadline:.0f} s; giving up")
 
+    @contextmanager
+    def _get(self, client: httpx.Client, url: str, headers: dict[str, str], clock: _Clock
+             ) -> Iterator[httpx.Response]:
+        """A streamed GET of ``url``, following at most :data:`MAX_REDIRECTS` redirects, each
+        within the URL's own scheme, host and port: a store never sends us elsewhere."""
+        chain = [url]
+        while True:
+            request = client.build_request("GET", chain[-1], headers=headers,
+                                           timeout=clock.timeout())
+            try:
+                response = client.send(request, stream=True)
+            except (httpx.TooManyRedirects, httpx.DecodingError, httpx.UnsupportedProtocol,
+                    httpx.InvalidURL) as exc:
+                raise FactpackError(f"{url}: {_why(exc)}") from None
+            clock.answered = True
+            if not response.is_redirect:
+                try:
+                    yield response
+                except httpx.DecodingError as exc:
+                    raise FactpackError(
+                        f"{url}: the body is not what its Content-Encoding "
+                        f"({response.headers.get('content-encoding')}) says ({exc}); "
+                        "refusing it") from None
+                finally:
+                    response.close()
+                return
+            response.close()
+            target = str(response.url.join(response.headers.get("location", "")))
+            if _origin(target) != _origin(url):
+                raise FactpackError(
+                    f"{url}: redirected to {target}, another host or port; factpack follows "
+                    f"redirects only within {_origin(url)} (use that URL if you trust it)")
+            if target in chain:
+                raise FactpackError(f"{url}: redirect loop ({' -> '.join([*chain, target])})")
+            if len(chain) > MAX_REDIRECTS:
+                raise FactpackError(f"{url}: more than {MAX_REDIRECTS} redirects; giving up")
+            chain.append(target)
+
     def _get_all(self, url: str, limit: int) -> bytes:
-        ends = time.monotonic() + self.deadline
+        clock = _Clock(self)
         with _client() as client:
             for failures in range(self.retries + 1):
                 try:
-                    with client.stream("GET", url) as r:
+                    with self._get(client, url, {}, clock) as r:
                         _check_status(r, url)
                         data = bytearray()
                         for chunk in r.iter_bytes():
-                            self._within(url, ends)
+                            self._within(url, clock)
                             data += chunk
                             if len(data) > limit:
                                 break
@@ -163,18 +222,18 @@ class Store:
                     if failures == self.retries:
                         raise FactpackError(f"{url}: failed after {self.retries + 1} attempts: "
                                             f"{_why(exc)}") from None
-                    self._pause(url, failures + 1, exc, ends)
+                    self._pause(url, failures + 1, exc, clock)
         raise AssertionError("unreachable")
 
     def _http_download(self, client: httpx.Client, url: str, dest: Path, size: int | None,
                        cap: int, advance) -> Download:
         digest, last = Digest(), None
-        failures, ends = 0, time.monotonic() + self.deadline
+        failures, clock = 0, _Clock(self)
         while True:
             start = digest.bytes
             headers = {"Range": f"bytes={start}-"} if start else {}
             try:
-                with client.stream("GET", url, headers=headers) as r:
+                with self._get(client, url, headers, clock) as r:
                     if start and r.status_code == 416 and size is None:
                         return Download(dest, digest.hexdigest(), start)  # we had it all
                     if start and r.status_code == 416:
@@ -186,7 +245,7 @@ class Store:
                         advance(reset=True)
                     with dest.open("ab" if digest.bytes else "wb") as f:
                         for chunk in r.iter_bytes():
-                            self._within(url, ends)
+                            self._within(url, clock)
                             if digest.bytes + len(chunk) > cap:
                                 raise FactpackError(
                                     f"{url}: the server sent more than the {cap} bytes "
@@ -212,12 +271,36 @@ class Store:
                         f"{url}: download failed after {failures} attempts without progress "
                         f"({digest.bytes} of {total} bytes): {_why(last)}") from None
                 if failures:
-                    self._pause(url, failures, exc, ends)
+                    self._pause(url, failures, exc, clock)
+
+
+class _Clock:
+    """The time budget of one file: its overall deadline, and whether the server answered."""
+
+    def __init__(self, store: Store) -> None:
+        self.start = time.monotonic()
+        self.ends = self.start + store.deadline
+        self.answer_ends = self.start + store.answer_deadline
+        self.per_read = store.timeout
+        self.answered = False
+
+    def timeout(self) -> httpx.Timeout:
+        """Per-request timeouts that never reach past the deadline (nor, before any answer,
+        past the answer deadline): no single wait can outlast the budget."""
+        ends = self.ends if self.answered else min(self.ends, self.answer_ends)
+        t = max(min(self.per_read, ends - time.monotonic()), 0.05)
+        return httpx.Timeout(t, connect=min(t, 10.0))
+
+
+def _origin(url: str) -> str:
+    u = httpx.URL(url)
+    port = u.port or {"http": 80, "https": 443}.get(u.scheme)
+    return f"{u.scheme}://{u.host}:{port}"
 
 
 def _client() -> httpx.Client:
-    # identity encoding: Range offsets then count the bytes we store
-    return httpx.Client(timeout=TIMEOUT, follow_redirects=True,
+    # identity encoding: Range offsets then count the bytes we store; redirects: see Store._get
+    return httpx.Client(timeout=TIMEOUT, follow_redirects=False,
                         headers={"Accept-Encoding": "identity"})
 
 

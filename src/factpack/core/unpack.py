@@ -3,7 +3,10 @@
 Safe means: every entry is a regular file or folder whose path stays inside the
 target (no absolute paths, no ``..``, no backslashes, no duplicates), never a
 link; sizes are counted while decompressing (headers can lie), against the
-declared size of each file and a cap on the whole package. Proved means: each
+declared size of each file (the catalog's, else the ``bytes`` of the package's own
+``datapackage.json``, which is unpacked first), a compression-ratio cap per entry
+and a cap on the whole package, so a zip bomb is cut off after at most
+:data:`RATIO_FLOOR` bytes of an entry, never written out in full. Proved means: each
 file's sha256 and byte count equal what the catalog lists, and each resource's
 ``bytes`` and ``hash`` equal what its ``datapackage.json`` declares.
 """
@@ -19,11 +22,13 @@ from typing import Any
 
 from .errors import FactpackError
 from .hashing import Digest, files_digest, split_hash
-from .paths import is_relative_inside
+from .paths import is_relative_inside, locate
 
 MAX_PACKAGE_BYTES = 4 << 30  # 4 GiB unpacked: far above any hand-checked dataset
 DESCRIPTOR_LIMIT = 64 << 20  # a datapackage.json read into memory: bounded against a hostile one
 CHUNK = 1 << 16
+MAX_RATIO = 200  # unpacked / packed bytes of one entry: CSV compresses ~5-20x, a bomb ~1000x
+RATIO_FLOOR = 1 << 20  # entries smaller than this unpacked are not ratio-checked
 
 
 @dataclass(frozen=True)
@@ -56,69 +61,131 @@ def _entry_path(info: zipfile.ZipInfo) -> str | None:
     return None if info.is_dir() else "/".join(parts)
 
 
+def _open(archive: Path) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(archive)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise FactpackError(f"{archive.name}: not a readable zip archive ({exc})") from None
+
+
+def _entries(zf: zipfile.ZipFile, archive: Path, expected: dict[str, Expected] | None,
+             max_bytes: int) -> list[tuple[zipfile.ZipInfo, str]]:
+    """The archive's files as (entry, path in the package), every name checked, the
+    descriptor first; the whole archive refused at the first unsafe entry."""
+    infos = [(info, _entry_path(info)) for info in zf.infolist()]
+    files = [(info, rel) for info, rel in infos if rel is not None]
+    names = [rel for _, rel in files]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise FactpackError(f"{archive.name}: duplicate entries {', '.join(dupes)}")
+    top = _common_top(names, expected)
+    if top:  # entries under one folder (``<name>-<version>/...``): unpack its content
+        files = [(info, rel[len(top):]) for info, rel in files]
+        names = [rel for _, rel in files]
+    folders = {n.rsplit("/", i)[0] for n in names for i in range(1, n.count("/") + 1)}
+    clash = sorted(folders & set(names))
+    if clash:
+        raise FactpackError(f"{archive.name}: {', '.join(clash)} is both a file and a folder")
+    if expected is not None:
+        extra = sorted(set(names) - set(expected))
+        missing = sorted(set(expected) - set(names))
+        if extra:
+            raise FactpackError(f"{archive.name}: files the catalog does not list: "
+                                f"{', '.join(extra)}")
+        if missing:
+            raise FactpackError(f"{archive.name}: files the catalog lists are missing: "
+                                f"{', '.join(missing)}")
+    declared = sum(info.file_size for info, _ in files)
+    if declared > max_bytes:
+        raise FactpackError(f"{archive.name}: unpacks to {declared} bytes, over the cap "
+                            f"of {max_bytes}")
+    return sorted(files, key=lambda item: item[1] != "datapackage.json")
+
+
+class _Budget:
+    """Bytes an archive may still unpack to (:data:`MAX_PACKAGE_BYTES` by default)."""
+
+    def __init__(self, archive: Path, max_bytes: int) -> None:
+        self.archive, self.max_bytes, self.left = archive, max_bytes, max_bytes
+        self.packed = archive.stat().st_size  # no entry is packed in more than the file
+
+    def stream(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, rel: str, limit: int,
+               sink) -> Digest:
+        """Decompress one entry into ``sink`` (a ``write``), counting as it goes: more than
+        ``limit`` bytes, the budget, or :data:`MAX_RATIO` times its packed size stops it."""
+        limit = min(limit, info.file_size)  # the header may lie low; it may not lie high
+        ratio_cap = max(RATIO_FLOOR, MAX_RATIO * min(info.compress_size, self.packed))
+        digest = Digest()
+        try:
+            with zf.open(info) as src:
+                while chunk := src.read(CHUNK):
+                    n = digest.bytes + len(chunk)
+                    self.left -= len(chunk)
+                    if n > limit or self.left < 0:
+                        raise FactpackError(
+                            f"{rel}: unpacks to more than the {limit} bytes declared (cap "
+                            f"{self.max_bytes} for the package) in {self.archive.name}; "
+                            "refusing the archive")
+                    if n > ratio_cap:
+                        raise FactpackError(
+                            f"{rel}: unpacks to more than {MAX_RATIO} times its packed size "
+                            f"in {self.archive.name}, like a zip bomb; refusing the archive")
+                    digest.update(chunk)
+                    sink(chunk)
+        except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
+            raise FactpackError(f"{self.archive.name}: entry {rel} is corrupt ({exc})") from None
+        return digest
+
+
 def unpack(archive: Path, target: Path, expected: dict[str, Expected] | None = None,
-           max_bytes: int = MAX_PACKAGE_BYTES) -> list[str]:
+           max_bytes: int = MAX_PACKAGE_BYTES, *, own_sizes: bool = False) -> list[str]:
     """Extract ``archive`` into the empty folder ``target``; return the files written.
 
     With ``expected`` (path relative to the package folder -> catalog entry) the
-    archive must hold exactly those files, each with that hash and size.
+    archive must hold exactly those files, each with that hash and size. Without it and
+    with ``own_sizes`` (a package to load, not one to report on), the ``bytes`` its own
+    ``datapackage.json`` declares bound each file as it unpacks.
     """
-    try:
-        zf = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise FactpackError(f"{archive.name}: not a readable zip archive ({exc})") from None
-    with zf:
-        infos = [(info, _entry_path(info)) for info in zf.infolist()]
-        files = [(info, rel) for info, rel in infos if rel is not None]
-        names = [rel for _, rel in files]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise FactpackError(f"{archive.name}: duplicate entries {', '.join(dupes)}")
-        top = _common_top(names, expected)
-        if top:  # entries under one folder (``<name>-<version>/...``): unpack its content
-            files = [(info, rel[len(top):]) for info, rel in files]
-            names = [rel for _, rel in files]
-        folders = {n.rsplit("/", i)[0] for n in names for i in range(1, n.count("/") + 1)}
-        clash = sorted(folders & set(names))
-        if clash:
-            raise FactpackError(f"{archive.name}: {', '.join(clash)} is both a file and a folder")
-        if expected is not None:
-            extra = sorted(set(names) - set(expected))
-            missing = sorted(set(expected) - set(names))
-            if extra:
-                raise FactpackError(f"{archive.name}: files the catalog does not list: "
-                                    f"{', '.join(extra)}")
-            if missing:
-                raise FactpackError(f"{archive.name}: files the catalog lists are missing: "
-                                    f"{', '.join(missing)}")
-        declared = sum(info.file_size for info, _ in files)
-        if declared > max_bytes:
-            raise FactpackError(f"{archive.name}: unpacks to {declared} bytes, over the cap "
-                                f"of {max_bytes}")
-        total = 0
+    with _open(archive) as zf:
+        files = _entries(zf, archive, expected, max_bytes)
+        budget = _Budget(archive, max_bytes)
+        sizes = {rel: e.bytes for rel, e in expected.items()} if expected is not None else None
         for info, rel in files:
-            want = expected[rel] if expected is not None else None
-            limit = want.bytes if want else info.file_size
             out = target / rel
             out.parent.mkdir(parents=True, exist_ok=True)
-            digest = Digest()
-            try:
-                with zf.open(info) as src, out.open("xb") as dst:
-                    while chunk := src.read(CHUNK):
-                        total += len(chunk)
-                        if digest.bytes + len(chunk) > limit or total > max_bytes:
-                            raise FactpackError(
-                                f"{rel}: unpacks to more than the {limit} bytes declared "
-                                f"(cap {max_bytes} for the package); refusing the archive")
-                        digest.update(chunk)
-                        dst.write(chunk)
-            except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
-                raise FactpackError(f"{archive.name}: entry {rel} is corrupt ({exc})") from None
+            with out.open("xb") as dst:
+                limit = info.file_size if sizes is None else sizes.get(rel, info.file_size)
+                digest = budget.stream(zf, info, rel, limit, dst.write)
+            want = expected[rel] if expected is not None else None
             if want and digest.bytes != want.bytes:
                 raise mismatch(f"{rel}: byte count", str(want.bytes), str(digest.bytes))
             if want and digest.hexdigest() != want.sha256:
                 raise mismatch(f"{rel}: sha256", want.sha256, digest.hexdigest())
-    return names
+            if sizes is None and own_sizes and rel == "datapackage.json":
+                sizes = declared_sizes(target)  # what the package says its files weigh
+    return [rel for _, rel in files]
+
+
+def entry_digests(archive: Path, max_bytes: int = MAX_PACKAGE_BYTES) -> dict[str, Expected]:
+    """What each file of ``archive`` is (sha256 and size), read as :func:`unpack` would read
+    it but written nowhere: to check a folder unpacked from it earlier."""
+    with _open(archive) as zf:
+        budget = _Budget(archive, max_bytes)
+        found = {}
+        for info, rel in _entries(zf, archive, None, max_bytes):
+            digest = budget.stream(zf, info, rel, info.file_size, lambda chunk: None)
+            found[rel] = Expected(digest.hexdigest(), digest.bytes)
+        return found
+
+
+def declared_sizes(folder: Path) -> dict[str, int]:
+    """``path -> bytes`` of every single-file resource of a package that declares ``bytes``."""
+    sizes: dict[str, int] = {}
+    for res in read_package_json(folder)["resources"]:
+        paths = resource_paths(res.get("path"), res.get("name")) if isinstance(res, dict) else []
+        if len(paths) == 1 and isinstance(res.get("bytes"), int):
+            sizes[paths[0]] = res["bytes"]
+    return sizes
 
 
 def _common_top(names: list[str], expected: dict[str, Expected] | None) -> str:
@@ -136,12 +203,20 @@ def _common_top(names: list[str], expected: dict[str, Expected] | None) -> str:
 def read_package_json(folder: Path) -> dict[str, Any]:
     """``datapackage.json`` of a package folder, as JSON (verified before anything trusts it;
     readers then parse it into :class:`factpack.spec.models.Package`)."""
-    path = folder / "datapackage.json"
+    path, why = locate(folder, "datapackage.json")
+    if path is None:
+        raise FactpackError(f"{folder / 'datapackage.json'}: {why}")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as f:
+            raw = f.read(DESCRIPTOR_LIMIT + 1)
+        if len(raw) > DESCRIPTOR_LIMIT:
+            raise FactpackError(f"{path}: larger than {DESCRIPTOR_LIMIT} bytes; refusing it")
+        data = json.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise FactpackError(f"{folder}: no datapackage.json; not a data package") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except RecursionError:
+        raise FactpackError(f"{path}: nested too deeply to be a data package") from None
+    except ValueError as exc:  # bad UTF-8, bad JSON, a number too long to convert
         raise FactpackError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(data, dict) or not isinstance(data.get("resources"), list):
         raise FactpackError(f"{path}: not a data package (no 'resources' list)")
@@ -163,11 +238,16 @@ def check_files(folder: Path, paths: list[str], size: int | None, hash_: str | N
                 where: str) -> None:
     """The files of one resource (parts of a multipart one, joined) have the ``bytes`` and
     ``hash`` its descriptor declares (either may be None: not declared)."""
-    gone = [p for p in paths if not (folder / p).is_file()]
-    if gone:
-        raise FactpackError(f"{', '.join(gone)}: listed in datapackage.json but missing")
+    files = []
+    for p in paths:
+        full, why = locate(folder, p)  # a link is refused, even one that points inside
+        if full is None:
+            raise FactpackError(f"{folder / p}: {why}")
+        if not full.is_file():
+            raise FactpackError(f"{p}: listed in datapackage.json but missing")
+        files.append(full)
     algorithm, want = split_hash(hash_)
-    got, n = files_digest((folder / p for p in paths), algorithm)
+    got, n = files_digest(files, algorithm)
     if size is not None and size != n:
         raise mismatch(f"{where}: byte count", str(size), str(n), "datapackage.json")
     if want and got != want.lower():

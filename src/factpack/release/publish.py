@@ -13,20 +13,24 @@ A publish, per dataset:
 3. if the version is already released, the working tree must still build to
    identical data, or the publish is refused (bump the version).
 
-Everything new goes into the store in one :class:`factpack.release.store.Transaction`
-(catalog last) under a lock, then the ledger is written; any failure leaves both as
-they were. A store can thus be recreated anywhere from a clone with full history.
+The ledger is written first, then everything new goes into the store in one
+:class:`factpack.release.store.Transaction` (catalog last), under a lock; any failure
+leaves both as they were, and a crash leaves nothing the next publish does not finish
+(see :func:`publish`). A store can thus be recreated anywhere from a clone with full
+history.
 """
 
 from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from ..core.atomic import write_atomic
 from ..core.errors import FactpackError
 from ..core.unpack import read_package_json
 from ..core.versions import bumped, parse_version
@@ -233,6 +237,11 @@ def publish(root: Path, store_path: Path | None = None, names: list[str] | None 
 
     ``render(store)`` writes the website once the store is consistent (the command passes
     :func:`factpack.site.render.render`; None renders nothing).
+
+    Crash order (a SIGKILL at any point): work files live in a hidden folder of the store,
+    removed at the end and by the next publish; the ledger is written before the store, so
+    the catalog never lists a version the ledger lacks, and a version the ledger lists but
+    the catalog does not (a kill between the two) is rebuilt by the next publish.
     """
     store_path = (store_path or root / "build" / "site").resolve()
     today = today or date.today().isoformat()
@@ -240,47 +249,66 @@ def publish(root: Path, store_path: Path | None = None, names: list[str] | None 
     if not names:  # checked before any lock or folder is made: nothing is left behind
         raise FactpackError(f"no datasets under {root / 'datasets'}: factpack publish runs in "
                             "a factpack repository (datasets/<name>/dataset.yaml)")
-    done: list[str] = []
-    with (tempfile.TemporaryDirectory(prefix="factpack-publish-") as tmp,
-          store.locked(root / "build" / ".publish.lock"),  # one ledger writer per clone
-          store.locked(store_path / store.LOCK)):
-        work = Path(tmp)
+    with store.os_errors(store_path), \
+            store.locked(root / "build" / ".publish.lock"), \
+            store.locked(store_path / store.LOCK):  # one ledger writer per clone, one store writer
+        store.refuse_links(store_path)
         store.clear_leftovers(store_path)
-        catalog = store.read_catalog(store_path)
-        todo: list[BuiltVersion] = []
-        books: list[Ledger] = []
-        for name in names:
-            if not (root / "datasets" / name / "dataset.yaml").is_file():
-                raise FactpackError(f"{name}: no such dataset (datasets/{name}/dataset.yaml)")
-            book = ledger.read_ledger(root, name)
-            versions, release = plan(root, name, book, store_path, _published(catalog, name),
-                                     work, today, say)
-            todo += versions
-            if release is not None:
-                book.releases.append(release)
-                books.append(book)
-        if not todo and not books:  # the site is still rendered: it may be new or failed
-            return [f"nothing to publish: the store at {store_path} is up to date",
-                    *render_site(store_path, render)]
-        tx = store.Transaction(store_path)
-        try:
-            for v in sorted(todo, key=lambda v: (v.name, parse_version(v.release.version))):
-                stage(tx, catalog, v, store_path)
-                done.append(f"published {v.name} {v.release.version}")
-            finish_catalog(catalog, store_path, tx)
+        with store.work_dir(store_path) as work:
+            done = _publish_locked(root, store_path, names, today, work, say)
+        store.refuse_links(store_path)  # the website is written into the store next
+        return done + render_site(store_path, render)
+
+
+def _publish_locked(root: Path, store_path: Path, names: list[str], today: str, work: Path,
+                    say: Say) -> list[str]:
+    """Plan, build and commit (the locks held): ledger first, then the store."""
+    catalog = store.read_catalog(store_path)
+    todo: list[BuiltVersion] = []
+    books: list[Ledger] = []
+    for name in names:
+        if not (root / "datasets" / name / "dataset.yaml").is_file():
+            raise FactpackError(f"{name}: no such dataset (datasets/{name}/dataset.yaml)")
+        book = ledger.read_ledger(root, name)
+        versions, release = plan(root, name, book, store_path, _published(catalog, name),
+                                 work, today, say)
+        todo += versions
+        if release is not None:
+            book.releases.append(release)
+            books.append(book)
+    if not todo and not books:  # the site is still rendered: it may be new or failed
+        return [f"nothing to publish: the store at {store_path} is up to date"]
+    done: list[str] = []
+    tx = store.Transaction(store_path)
+    try:
+        for v in sorted(todo, key=lambda v: (v.name, parse_version(v.release.version))):
+            stage(tx, catalog, v, store_path)
+            done.append(f"published {v.name} {v.release.version}")
+        finish_catalog(catalog, store_path, tx)
+        with _ledgers_written(root, books):  # undone if the store cannot be committed
             tx.commit(catalog)
-            try:
-                for book in books:
-                    ledger.write_ledger(root, book)
-            except BaseException:
-                tx.rollback()
-                raise
-        finally:
-            tx.close()
-        done += [f"released {b.dataset} {b.releases[-1].version}: appended to "
-                 f"datasets/{b.dataset}/releases.json (commit it)" for b in books]
-        done += render_site(store_path, render)
-    return done
+    finally:
+        tx.close()
+    return done + [f"released {b.dataset} {b.releases[-1].version}: appended to "
+                   f"datasets/{b.dataset}/releases.json (commit it)" for b in books]
+
+
+@contextmanager
+def _ledgers_written(root: Path, books: list[Ledger]) -> Iterator[None]:
+    """Write the ledgers, run the block (the store's commit); on failure put them back."""
+    old = {b.dataset: ledger.ledger_path(root, b.dataset) for b in books}
+    saved = {name: path.read_bytes() if path.is_file() else None for name, path in old.items()}
+    try:
+        for book in books:
+            ledger.write_ledger(root, book)
+        yield
+    except BaseException:
+        for name, data in saved.items():
+            if data is None:
+                old[name].unlink(missing_ok=True)
+            else:
+                write_atomic(old[name], data)
+        raise
 
 
 def render_site(store_path: Path, render: Callable[[Path], None] | None) -> list[str]:

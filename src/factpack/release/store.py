@@ -16,6 +16,7 @@ the catalog does not list, which the next publish replaces.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -26,6 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..core.errors import FactpackError
 from ..spec.catalog import CATALOG, Catalog
 
 LOCK = ".lock"
@@ -35,7 +37,14 @@ LOCK = ".lock"
 def locked(path: Path) -> Iterator[None]:
     """An exclusive ``flock`` on ``path`` (created if missing), held for the block."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as fh:
+    try:  # O_NOFOLLOW: a link planted as the lock file is not followed
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise
+        raise FactpackError(f"{path}: a symbolic link; factpack never writes through links "
+                            "(remove it)") from None
+    with os.fdopen(fd, "a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)  # waits for another publish to finish
         try:
             yield
@@ -44,9 +53,49 @@ def locked(path: Path) -> Iterator[None]:
 
 
 def clear_leftovers(store: Path) -> None:
-    """Remove staging folders of publishes that crashed (call with the lock held)."""
-    for folder in store.glob(".staging-*"):
-        shutil.rmtree(folder, ignore_errors=True)
+    """Remove the staging and work folders of publishes that crashed (call with the lock
+    held: only a publish holding it makes them)."""
+    for pattern in (".staging-*", ".work-*"):
+        for folder in store.glob(pattern):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def work_dir(store: Path) -> Iterator[Path]:
+    """A private work folder inside the store (never the system's temporary folder, where a
+    killed publish would leave it forever), removed on any exit; call with the lock held."""
+    store.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix=".work-", dir=store))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def refuse_links(store: Path) -> None:
+    """Refuse a store holding a symbolic link anywhere: publishing writes into the store, and
+    a planted link (``index.html``, ``assets/``, a dataset folder) would send it elsewhere."""
+    for folder, dirs, files in os.walk(store):  # never descends into a linked folder
+        for entry in [*dirs, *files]:
+            path = Path(folder) / entry
+            if path.is_symlink():
+                raise FactpackError(
+                    f"{path}: a symbolic link in the store; factpack never writes through "
+                    "links (remove it, then publish again); nothing was published")
+
+
+@contextmanager
+def os_errors(store: Path) -> Iterator[None]:
+    """A file-system refusal (read-only store, permission, full disk) as one line naming the
+    file; the transaction has already put the store back."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno is None:
+            raise
+        where = exc.filename or store
+        raise FactpackError(f"{where}: cannot write ({exc.strerror}); nothing was published "
+                            f"to {store}") from None
 
 
 def read_catalog(store: Path) -> Catalog:

@@ -12,6 +12,7 @@ from typing import Any
 import polars as pl
 
 from ...core.errors import FactpackError
+from ...core.hashing import files_digest, split_hash
 from ...core.paths import is_relative_inside, resolve_inside
 from ...core.transfer import Store
 from ...core.unpack import DESCRIPTOR_LIMIT, MAX_PACKAGE_BYTES, check_files, unpack
@@ -59,7 +60,7 @@ def open_package(spec: str, root: Path, workdir: Path, store: Path | None = None
     path = Path(spec)
     if path.is_file() and path.suffix.lower() == ".zip":  # unpacked safely into the workdir
         folder = Path(tempfile.mkdtemp(prefix="zip-", dir=workdir))
-        unpack(path, folder)
+        unpack(path, folder, own_sizes=True)
         return open_local(folder / "datapackage.json", spec)
     if (path / "dataset.yaml").is_file() and not (path / "datapackage.json").exists():
         out = Path(tempfile.mkdtemp(prefix="work-", dir=workdir))  # a working tree: build it
@@ -95,8 +96,32 @@ def _package(path: Path, label: str) -> Package:
 
 def open_local(path: Path, label: str) -> DiffPackage:
     package = _package(path, label)
+    _check_declared(package, path.parent, label)
     return DiffPackage(label, package,
                        _tables(package, label, lambda rel: _inside(path.parent, rel, label)))
+
+
+def _check_declared(package: Package, folder: Path, label: str) -> None:
+    """Every local file is what its resource's ``bytes`` and ``hash`` declare: a CSV changed
+    after its Parquet twin was made must not be reported as unchanged."""
+    for res in package.resources:
+        if res.path is None or (res.bytes is None and res.hash is None):
+            continue
+        paths = [res.path] if isinstance(res.path, str) else list(res.path)
+        if any("://" in p for p in paths):
+            continue  # a remote resource is not part of the folder
+        files = [_inside(folder, rel, label) for rel in paths]
+        algorithm, want = split_hash(res.hash)
+        got, n = files_digest(files, algorithm)
+        where = paths[0] if len(paths) == 1 else f"resource {res.name}"
+        if res.bytes is not None and n != res.bytes:
+            raise FactpackError(f"{label}: {where} has {n} bytes, datapackage.json says "
+                                f"{res.bytes}: the file changed after it was described, so the "
+                                "package cannot be compared")
+        if want is not None and got != want.lower():
+            raise FactpackError(f"{label}: {where} has {algorithm} {got}, datapackage.json says "
+                                f"{want}: the file changed after it was described, so the "
+                                "package cannot be compared")
 
 
 def _inside(base: Path, rel: str, label: str) -> Path:
