@@ -1,4 +1,5 @@
-"""Bytes from a release store: a local folder, a ``file://`` URL or an ``http(s)://`` URL.
+"""Bytes from a release store: a local folder, a ``file://``, ``http(s)://`` or ``s3://`` URL
+(:mod:`factpack.core.s3`).
 
 Downloads stream into a ``.part`` file while hashing. Over HTTP a dropped
 connection is resumed with a ``Range`` request, with a bounded number of
@@ -73,7 +74,13 @@ class Store:
         self.retries, self.backoff, self.progress = retries, backoff, progress
         self.deadline, self.say = deadline, say
         scheme = urlsplit(text).scheme.lower() if "://" in text else ""
-        if scheme in ("http", "https"):
+        self.bucket = None  # an s3:// store (core.s3, imported only for one)
+        if scheme == "s3":
+            from .s3 import Bucket
+
+            self.url, self.root = None, None
+            self.bucket = Bucket.from_url(text.removesuffix("catalog.json"))
+        elif scheme in ("http", "https"):
             base = text if text.endswith("/") else text + "/"
             if base.endswith("/catalog.json/"):
                 base = base[: -len("catalog.json/")]
@@ -82,7 +89,8 @@ class Store:
         elif scheme == "file":
             self.url, self.root = None, Path(url2pathname(unquote(urlsplit(text).path)))
         elif scheme:
-            raise FactpackError(f"unsupported store {text!r}: use a folder, file:// or http(s)://")
+            raise FactpackError(f"unsupported store {text!r}: use a folder, file://, http(s):// "
+                                "or s3://")
         else:
             self.url, self.root = None, Path(text)
         if self.root is not None and self.root.name == "catalog.json":
@@ -92,11 +100,15 @@ class Store:
     def where(self, rel: str) -> str:
         """The URL or path of a store-relative file, for messages."""
         rel = safe_relpath(rel)
+        if self.bucket is not None:
+            return self.bucket.url(rel)
         return str(httpx.URL(self.url).join(rel)) if self.url else str(self.root / rel)
 
     def read(self, rel: str, limit: int) -> bytes:
         """A small file (a catalog or descriptor) in full, at most ``limit`` bytes."""
-        if self.root is not None:
+        if self.bucket is not None:
+            data = self.bucket.read(safe_relpath(rel), limit)
+        elif self.root is not None:
             path = self.root / safe_relpath(rel)
             try:
                 with path.open("rb") as f:
@@ -122,6 +134,9 @@ class Store:
         if cap is None:
             raise ValueError("download() needs a size or a limit")
         with _bar(self.progress and bool(size), PurePosixPath(rel).name, size) as advance:
+            if self.bucket is not None:
+                got = self.bucket.download(safe_relpath(rel), dest, cap, advance)
+                return Download(got.path, got.sha256, got.bytes)
             if self.root is not None:
                 return _copy_local(self.root / safe_relpath(rel), dest, cap, advance)
             with _client() as client:
