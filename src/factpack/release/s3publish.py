@@ -31,6 +31,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Self
 
 from ..core.errors import FactpackError
 from ..core.s3 import Bucket, Changed, Exists
@@ -78,7 +79,7 @@ class Lease:
         except (ValueError, KeyError, TypeError):
             return True  # not a lease factpack wrote: nobody is publishing under it
 
-    def __enter__(self) -> Lease:
+    def __enter__(self) -> Self:
         ends = time.monotonic() + self.wait
         while True:
             try:
