@@ -20,6 +20,7 @@ from ..core.unpack import DESCRIPTOR_LIMIT, MAX_PACKAGE_BYTES
 from .load import LoadedPackage, load_package
 from .read import read_descriptor
 
+
 def resource_files(descriptor: object) -> list[str]:
     """The relative file paths the descriptor's resources name (a multipart path included)."""
     if not isinstance(descriptor, dict):
