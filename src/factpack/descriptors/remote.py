@@ -13,6 +13,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import yaml
+
 from ..core.errors import FactpackError
 from ..core.paths import is_relative_inside
 from ..core.transfer import Store
@@ -50,7 +52,7 @@ def load_remote(url: str, repo: Path | None = None) -> LoadedPackage:
         (folder / leaf).write_bytes(store.read(leaf, DESCRIPTOR_LIMIT))
         try:
             descriptor, _ = read_descriptor(folder / leaf)
-        except Exception:  # unreadable: load_package reports it with its line
+        except (FactpackError, OSError, ValueError, yaml.YAMLError):  # unreadable: load_package reports it with its line
             descriptor = None
         budget = MAX_PACKAGE_BYTES
         for rel in resource_files(descriptor):
