@@ -49,7 +49,7 @@ COMMANDS = ("validate", "build", "diff", "publish", "fetch")
 # Modules of the optional extras (pyproject.toml), for the message when one is missing.
 EXTRAS = {"frictionless": "publish", "jinja2": "publish", "pycountry": "publish",
           "langcodes": "publish", "matplotlib": "site", "markdown_it": "site",
-          "markupsafe": "site", "pandas": "load"}
+          "markupsafe": "site", "pandas": "load", "boto3": "s3", "botocore": "s3"}
 _registered: set[str] = set()
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from enum import Enum
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -28,8 +27,9 @@ def cli(
                                                       "x`)")] = False,
     limit: Annotated[int, typer.Option(help="List at most this many rows of each kind per "
                                             "table (counts stay exact)")] = 100,
-    store: Annotated[Path | None, typer.Option(help="Release store to find NAME@VERSION in "
-                                                    "(default build/site)")] = None,
+    store: Annotated[str | None, typer.Option(help="Release store to find NAME@VERSION in: "
+                                                   "a folder (default build/site), http(s):// "
+                                                   "or s3:// URL")] = None,
 ) -> None:
     """What changed between two versions. Exit 0 identical, 1 different, 2 error; with --bump,
     0 once the bump is printed (a script reads it; `set -e` must not stop there)."""

@@ -11,7 +11,7 @@ import typer
 def cli(
     package: Annotated[str, typer.Argument(help="NAME, NAME@VERSION or NAME@latest")],
     store: Annotated[str | None, typer.Option(
-        help="Release store: a folder, file:// or http(s):// URL "
+        help="Release store: a folder, file://, http(s):// or s3://BUCKET/PREFIX URL "
              "(default: $FACTPACK_STORE, else build/site)")] = None,
     to: Annotated[Path | None, typer.Option(
         help="Copy the verified package into this new (or empty) folder")] = None,

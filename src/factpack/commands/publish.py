@@ -23,8 +23,9 @@ def _is_date(text: str) -> bool:
 def cli(
     datasets: Annotated[list[str] | None, typer.Argument(
         help="Dataset names; none = every dataset")] = None,
-    store_path: Annotated[Path | None, typer.Option(
-        "--store", help="Release store folder (default build/site)")] = None,
+    store_path: Annotated[str | None, typer.Option(
+        "--store", help="Release store: a folder (default build/site) or s3://BUCKET/PREFIX "
+                        "(credentials and endpoint from the standard AWS variables)")] = None,
     check_only: Annotated[bool, typer.Option(
         "--check", help="Only run the release checks (CI): exit 1 if any fails")] = False,
     released_on: Annotated[str | None, typer.Option(
@@ -52,5 +53,13 @@ def cli(
         raise FactpackError(f"--date {released_on}: expected YYYY-MM-DD, a real calendar date")
     from ..site.render import render  # the website, only when it is asked for
 
-    for line in publish(root, store_path, datasets, released_on, render if site else None, say):
+    if store_path is not None and store_path.lower().startswith("s3://"):
+        from ..release.s3publish import publish_to_bucket
+
+        lines = publish_to_bucket(root, store_path, datasets, released_on,
+                                  render if site else None, say)
+    else:
+        lines = publish(root, Path(store_path) if store_path else None, datasets, released_on,
+                        render if site else None, say)
+    for line in lines:
         typer.echo(line)

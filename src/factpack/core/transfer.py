@@ -1,4 +1,5 @@
-"""Bytes from a release store: a local folder, a ``file://`` URL or an ``http(s)://`` URL.
+"""Bytes from a release store: a local folder, a ``file://``, ``http(s)://`` or ``s3://`` URL
+(:mod:`factpack.core.s3`).
 
 Downloads stream into a ``.part`` file while hashing. Over HTTP a dropped
 connection is resumed with a ``Range`` request, with a bounded number of
@@ -81,7 +82,13 @@ class Store:
         self.deadline, self.say, self.timeout = deadline, say, timeout
         self.answer_deadline = answer_deadline
         scheme = urlsplit(text).scheme.lower() if "://" in text else ""
-        if scheme in ("http", "https"):
+        self.bucket = None  # an s3:// store (core.s3, imported only for one)
+        if scheme == "s3":
+            from .s3 import Bucket
+
+            self.url, self.root = None, None
+            self.bucket = Bucket.from_url(text.removesuffix("catalog.json"))
+        elif scheme in ("http", "https"):
             base = text if text.endswith("/") else text + "/"
             if base.endswith("/catalog.json/"):
                 base = base[: -len("catalog.json/")]
@@ -90,7 +97,8 @@ class Store:
         elif scheme == "file":
             self.url, self.root = None, Path(url2pathname(unquote(urlsplit(text).path)))
         elif scheme:
-            raise FactpackError(f"unsupported store {text!r}: use a folder, file:// or http(s)://")
+            raise FactpackError(f"unsupported store {text!r}: use a folder, file://, http(s):// "
+                                "or s3://")
         else:
             self.url, self.root = None, Path(text)
         if self.root is not None and self.root.name == "catalog.json":
@@ -100,6 +108,8 @@ class Store:
     def where(self, rel: str) -> str:
         """The URL or path of a store-relative file, for messages."""
         rel = safe_relpath(rel)
+        if self.bucket is not None:
+            return self.bucket.url(rel)
         return str(httpx.URL(self.url).join(rel)) if self.url else str(self.root / rel)
 
     def _local(self, rel: str) -> Path:
@@ -112,7 +122,9 @@ class Store:
 
     def read(self, rel: str, limit: int) -> bytes:
         """A small file (a catalog or descriptor) in full, at most ``limit`` bytes."""
-        if self.root is not None:
+        if self.bucket is not None:
+            data = self.bucket.read(safe_relpath(rel), limit)
+        elif self.root is not None:
             path = self._local(rel)
             try:
                 with path.open("rb") as f:
@@ -139,6 +151,9 @@ class Store:
             raise ValueError("download() needs a size or a limit")
         cap = min(caps)
         with _bar(self.progress and bool(size), PurePosixPath(rel).name, size) as advance:
+            if self.bucket is not None:
+                got = self.bucket.download(safe_relpath(rel), dest, cap, advance)
+                return Download(got.path, got.sha256, got.bytes)
             if self.root is not None:
                 return _copy_local(self._local(rel), dest, cap, advance)
             with _client() as client:

@@ -52,11 +52,17 @@ class DiffPackage:
     tables: dict[str, DiffTable]
 
 
-def open_package(spec: str, root: Path, workdir: Path, store: Path | None = None) -> DiffPackage:
+def open_package(spec: str, root: Path, workdir: Path, store: Path | str | None = None
+                 ) -> DiffPackage:
     """A built package folder, ``datapackage.json`` path or URL, a zipped package,
-    ``name@version``, or a dataset folder (``datasets/<name>``, built first)."""
-    if spec.startswith(("http://", "https://")):
+    ``name@version`` (in a store folder, or at an http(s):// or s3:// store), or a dataset
+    folder (``datasets/<name>``, built first)."""
+    if spec.startswith(("http://", "https://", "s3://")):
         return open_url(spec, workdir)
+    if "@" in spec and str(store or "").startswith(("http://", "https://", "s3://")):
+        name, _, version = spec.partition("@")  # the store's layout: <name>/<version>/
+        return open_url(f"{str(store).rstrip('/')}/{name}/{version}/datapackage.json", workdir)
+    store = Path(store) if store is not None else None
     path = Path(spec)
     if path.is_file() and path.suffix.lower() == ".zip":  # unpacked safely into the workdir
         folder = Path(tempfile.mkdtemp(prefix="zip-", dir=workdir))

@@ -105,7 +105,8 @@ def text(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def diff_specs(old: str, new: str, root: Path, limit: int = 100, store: Path | None = None,
+def diff_specs(old: str, new: str, root: Path, limit: int = 100,
+               store: Path | str | None = None,
                rows_per_bucket: int = ROWS_PER_BUCKET) -> dict[str, Any]:
     """The diff report of two versions given as ``factpack diff`` takes them."""
     with tempfile.TemporaryDirectory(prefix="factpack-diff-") as tmp:
