@@ -13,8 +13,8 @@ import typer
 
 from .fast import FORMATS, ValidateCall, validate
 
-
 Format = Enum("Format", {f: f for f in FORMATS}, type=str)  # typer shows the choices
+TEXT = Format("text")
 
 
 def cli(
@@ -23,7 +23,7 @@ def cli(
              "bare CSV); none = the current folder's datapackage.json|yaml|yml, else every "
              "dataset of the repository")
     ] = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="Output format")] = Format("text"),
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format")] = TEXT,
     max_errors: Annotated[int, typer.Option(min=0, help="List at most this many errors per "
                                                         "package (counts stay exact)")] = 1000,
     release: Annotated[bool, typer.Option(help="Also apply release rules (no draft rows)")] = False,
