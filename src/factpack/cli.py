@@ -2,6 +2,11 @@
 
 Exit codes: 0 valid / done, 1 invalid / different, 2 unusable input or usage.
 Errors are messages, never tracebacks (set FACTPACK_DEBUG=1 to see one).
+
+A plain ``factpack validate …`` (:func:`factpack.commands.fast.parse`) runs without
+building the typer app: typer and rich cost about as much to import as polars, and a
+small package validates in less. Everything else (help, other commands, usage errors)
+goes through typer.
 """
 
 from __future__ import annotations
@@ -9,38 +14,13 @@ from __future__ import annotations
 import os
 import sys
 from importlib import import_module
-from typing import Annotated
+from typing import TYPE_CHECKING
 
-import typer
-from rich.console import Console
-
+from .commands import fast
 from .core.errors import FactpackError
-from .validate import report as output
 
-# Plain help (rich_markup_mode=None): flags read as flags (`--check`, not `--check <bool>`)
-# and the text stays readable in a CI log.
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-                  context_settings={"help_option_names": ["-h", "--help"]},
-                  help="Publish hand-checked records as versioned, validated data packages.\n\n"
-                       "Exit codes (every command): 0 valid, done or identical; 1 invalid or "
-                       "different; 2 unusable input or usage.")
-err = Console(stderr=True, soft_wrap=True)  # hashes and paths stay on one line
-
-
-def _version(value: bool) -> None:
-    if value:
-        from . import __version__
-
-        typer.echo(f"factpack {__version__}")
-        raise typer.Exit(0)
-
-
-@app.callback()
-def _group(version: Annotated[bool, typer.Option(
-        "--version", callback=_version, is_eager=True, help="Print the version and exit")] = False,
-) -> None:
-    """factpack: validate, build, diff, publish and fetch Frictionless data packages."""
-
+if TYPE_CHECKING:
+    import typer
 
 # Each command lives in its own module of ``commands/``, a typer-annotated ``cli`` function.
 # They are imported only when asked for (or for help), so `factpack validate` starts
@@ -53,39 +33,62 @@ EXTRAS = {"frictionless": "publish", "jinja2": "publish", "pycountry": "publish"
 _registered: set[str] = set()
 
 
-def register(argv: list[str]) -> None:
-    """Add the command that ``argv`` names, or every command if it names none of them."""
+def register(argv: list[str]) -> typer.Typer:
+    """The app with the command that ``argv`` names, or every command if it names none."""
+    from .commands.app import app
+
     first = argv[0] if argv else None
     wanted = [first] if first in COMMANDS else COMMANDS
     for name in wanted:
         if name not in _registered:
             app.command(name)(import_module(f".commands.{name}", __package__).cli)
             _registered.add(name)
+    return app
+
+
+def dispatch(argv: list[str]) -> int:
+    """Run the command ``argv`` names; its exit code."""
+    call = fast.parse(argv)
+    if call is not None:
+        return fast.validate(call)
+    import typer
+
+    try:
+        code = register(argv)(standalone_mode=False)  # reads sys.argv, as before
+    except typer.Exit as exc:
+        return exc.exit_code
+    return code if isinstance(code, int) else 0
+
+
+def say(markup: str) -> None:
+    """One message on stderr (rich markup; colours on a terminal only)."""
+    from rich.console import Console  # only when there is something to say
+
+    Console(stderr=True, soft_wrap=True).print(markup)  # hashes and paths stay on one line
 
 
 def main() -> None:
-    """Entry point: run the app, turning every failure into a one-line message and exit 2."""
+    """Entry point: run the command, turning every failure into a one-line message and exit 2."""
     try:
-        register(sys.argv[1:])
-        code = app(standalone_mode=False)  # returns the exit code rather than raising
-    except typer.Exit as exc:
-        code = exc.exit_code
+        code = dispatch(sys.argv[1:])
     except FactpackError as exc:
         if getattr(exc, "report", None) is not None:  # build.BuildInvalid: invalid data (exit 1)
+            from .validate import report as output
+
             output.write_text([exc.report], 1000)      # shows what is wrong, not only that
-            err.print(f"[red]factpack:[/red] {exc}")
+            say(f"[red]factpack:[/red] {exc}")
             sys.exit(1)
-        err.print(f"[red]factpack:[/red] {exc}")
+        say(f"[red]factpack:[/red] {exc}")
         sys.exit(2)
     except ModuleNotFoundError as exc:  # a command of an extra the install does not have
         extra = EXTRAS.get((exc.name or "").split(".")[0])
         if extra is None:
             raise
-        err.print(f"[red]factpack:[/red] this needs {exc.name}, which comes with the "
-                  f"'{extra}' extra: pip install 'factpack\\[{extra}]'")  # \\[: not rich markup
+        say(f"[red]factpack:[/red] this needs {exc.name}, which comes with the "
+            f"'{extra}' extra: pip install 'factpack\\[{extra}]'")  # \\[: not rich markup
         sys.exit(2)
     except OSError as exc:
-        err.print(f"[red]factpack:[/red] {exc}")
+        say(f"[red]factpack:[/red] {exc}")
         sys.exit(2)
     except Exception as exc:
         if os.environ.get("FACTPACK_DEBUG"):
@@ -97,12 +100,10 @@ def main() -> None:
             sys.exit(2)
         if type(exc).__name__ == "Abort":
             sys.exit(2)
-        err.print(f"[red]factpack: internal error:[/red] {type(exc).__name__}: {exc} "
-                  "(please report it; FACTPACK_DEBUG=1 shows the traceback)")
+        say(f"[red]factpack: internal error:[/red] {type(exc).__name__}: {exc} "
+            "(please report it; FACTPACK_DEBUG=1 shows the traceback)")
         sys.exit(2)
-    sys.exit(code if isinstance(code, int) else 0)
-
-
+    sys.exit(code)
 
 
 def run() -> None:

@@ -1,24 +1,20 @@
-"""``factpack validate [TARGET…]``: layers 1–3 on datasets or any data package."""
+"""``factpack validate [TARGET…]``: layers 1–3 on datasets or any data package.
+
+The run itself is :func:`factpack.commands.fast.validate`, which the command line also
+calls directly, without typer, for the plain forms of this command.
+"""
 
 from __future__ import annotations
 
 from enum import Enum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..core.errors import FactpackError
-from ..descriptors.load import dataset_dirs, repo_root
-from ..validate import report as output
-from ..validate.run import validate_target
+from .fast import FORMATS, ValidateCall, validate
 
-
-class Format(str, Enum):
-    text = "text"
-    json = "json"
-    github = "github"
-    junit = "junit"
+Format = Enum("Format", {f: f for f in FORMATS}, type=str)  # typer shows the choices
+TEXT = Format("text")
 
 
 def cli(
@@ -27,7 +23,7 @@ def cli(
              "bare CSV); none = the current folder's datapackage.json|yaml|yml, else every "
              "dataset of the repository")
     ] = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="Output format")] = Format.text,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format")] = TEXT,
     max_errors: Annotated[int, typer.Option(min=0, help="List at most this many errors per "
                                                         "package (counts stay exact)")] = 1000,
     release: Annotated[bool, typer.Option(help="Also apply release rules (no draft rows)")] = False,
@@ -36,26 +32,5 @@ def cli(
 
     Exit 0 valid, 1 invalid, 2 unusable input or usage.
     """
-    root = repo_root()
-    chosen = targets or default_targets(Path.cwd(), root)
-    if not chosen:
-        raise FactpackError(f"no datapackage.json here and no datasets under "
-                            f"{root / 'datasets'}: name what to validate")
-    reports = [validate_target(t, root, release=release) for t in chosen]
-    if format is Format.json:
-        output.write_json(reports, max_errors)
-    elif format is Format.github:
-        output.write_github(reports, max_errors)
-    elif format is Format.junit:
-        output.write_junit(reports, max_errors)
-    else:
-        output.write_text(reports, max_errors)
-    raise typer.Exit(0 if all(r.valid for r in reports) else 1)
-
-
-def default_targets(here: Path, root: Path) -> list[str]:
-    """The folder's own package descriptor if it has one, else every dataset of the repository."""
-    for name in ("datapackage.json", "datapackage.yaml", "datapackage.yml"):
-        if (here / name).is_file():
-            return [str(here / name)]
-    return [str(p) for p in dataset_dirs(root)]
+    raise typer.Exit(validate(ValidateCall(list(targets or []), format.value, max_errors,
+                                           release)))
