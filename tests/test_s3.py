@@ -320,7 +320,7 @@ def test_lazy_load_reads_parquet_in_place_over_s3_and_http(bucket, repo, server)
     s3fs = pafs.S3FileSystem(endpoint_override=endpoint, access_key="testing",
                              secret_key="testing", region="us-east-1")
     items = ds.dataset(f"{name}/st/toy/1.0.0/data/items.parquet", filesystem=s3fs)  # noqa: F841
-    total = duckdb.sql("SELECT sum(amount) FROM items WHERE id <> 'a'").fetchone()[0]
+    total = duckdb.sql("SELECT sum(amount) FROM items WHERE id <> 'a'").fetchall()[0][0]
     assert total == sum(n for i, _, n in ROWS_1_0_0 if i != "a")
 
 
