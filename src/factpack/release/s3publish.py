@@ -116,9 +116,12 @@ class Lease:
         self.renewed = time.monotonic()
 
     def __exit__(self, *exc: object) -> None:
-        _, etag = self.bucket.read_tagged(LOCK, 4096)
-        if etag == self.etag:
-            self.bucket.delete(LOCK)
+        try:
+            _, etag = self.bucket.read_tagged(LOCK, 4096)
+            if etag == self.etag:  # still ours: not taken over after it expired
+                self.bucket.delete(LOCK)
+        except FactpackError:
+            pass  # the store is unreachable: the lease runs out by itself
 
 
 def _holder(raw: bytes | None) -> str:
