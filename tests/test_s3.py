@@ -164,12 +164,13 @@ def test_publish_fetch_load_diff_through_the_command_line(bucket, repo):
     assert report["bump"] == "minor" and not report["identical"]
 
 
-def test_validate_an_s3_descriptor(bucket, repo):
+def test_validate_an_s3_descriptor(bucket, repo, monkeypatch, tmp_path):
     name, client, _ = bucket
     publish_to_bucket(repo, f"s3://{name}/st", today=DAY)
     target = f"s3://{name}/st/toy/1.0.0/datapackage.json"
     ok = factpack("validate", target, cwd=repo)
     assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert load(target, progress=False)["items"]["id"].to_list() == list("abc")  # by its URL
     key = "st/toy/1.0.0/data/items.csv"
     text = client.get_object(Bucket=name, Key=key)["Body"].read().replace(b"alpha", b"alpHa")
     client.put_object(Bucket=name, Key=key, Body=text)  # same size, other bytes
@@ -177,6 +178,9 @@ def test_validate_an_s3_descriptor(bucket, repo):
     assert bad.returncode == 1
     codes = {(e["code"], e["path"]) for e in json.loads(bad.stdout)["packages"][0]["errors"]}
     assert ("hash-count", f"s3://{name}/{key}") in codes
+    monkeypatch.setenv("FACTPACK_CACHE", str(tmp_path / "fresh"))  # not the verified copy
+    with pytest.raises(FactpackError, match="hash|sha256"):
+        load(target, progress=False)  # the descriptor's hash refuses the changed CSV
     missing = factpack("validate", f"s3://{name}/st/nothing/datapackage.json", cwd=repo)
     assert missing.returncode == 2
     assert f"s3://{name}/st/nothing/datapackage.json: not found" in missing.stderr
