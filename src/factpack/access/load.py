@@ -113,9 +113,18 @@ def _literal(text: str) -> str:
 
 
 def load(source: str | Path, version: str | None = None, *,
-         store: str | Path | None = None, progress: bool = True) -> Package:
-    """Load a package's tables, verified: see the module docstring for ``source``."""
+         store: str | Path | None = None, progress: bool = True, lazy: bool = False
+         ) -> Package:
+    """Load a package's tables, verified: see the module docstring for ``source``.
+
+    ``lazy=True`` downloads nothing: it returns a :class:`factpack.access.lazy.LazyPackage`
+    of polars LazyFrames over the published Parquet where it lies (http(s), s3 or a folder).
+    """
     text = str(source)
+    if lazy:
+        from .lazy import scan
+
+        return scan(text, version, store=str(store) if store is not None else None)
     if "://" in text or Path(text).exists():
         if version is not None:
             raise FactpackError("version= goes with a package name, not with a path or URL")

@@ -219,7 +219,7 @@ class Bucket:
 
     def sha256_of(self, rel: str) -> str | None:
         """The sha256 an object was uploaded with (its ``x-amz-meta-sha256``), if any."""
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             head = client().head_object(Bucket=self.name, Key=self.key(rel))
@@ -227,18 +227,24 @@ class Bucket:
             if _missing(exc):
                 return None
             raise self._fail(rel, exc) from None
+        except BotoCoreError as exc:
+            raise self._fail(rel, exc) from None
         return head.get("Metadata", {}).get("sha256")
 
     def etags(self, under: str = "") -> dict[str, str]:
         """Every object under ``under`` (store-relative) -> its ETag, by listing."""
         base = self.key(under) if under else self.prefix
         start = f"{base}/" if base else ""
+        from botocore.exceptions import BotoCoreError, ClientError
+
         out = {}
         pages = client().get_paginator("list_objects_v2").paginate(Bucket=self.name, Prefix=start)
-        for page in pages:
-            for obj in page.get("Contents", []):
-                rel = obj["Key"][len(f"{self.prefix}/") if self.prefix else 0:]
-                out[rel] = obj["ETag"]
+        try:
+            for page in pages:
+                for obj in page.get("Contents", []):
+                    out[obj["Key"][len(f"{self.prefix}/") if self.prefix else 0:]] = obj["ETag"]
+        except (BotoCoreError, ClientError) as exc:
+            raise self._fail(under, exc, "list") from None
         return out
 
     # -- writing ---------------------------------------------------------------------------
@@ -298,7 +304,12 @@ class Bucket:
         return done["ETag"]
 
     def delete(self, rel: str) -> None:
-        client().delete_object(Bucket=self.name, Key=self.key(rel))
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            client().delete_object(Bucket=self.name, Key=self.key(rel))
+        except (BotoCoreError, ClientError) as exc:
+            raise self._fail(rel, exc, "delete") from None
 
 
 def _why(exc: Exception) -> str:

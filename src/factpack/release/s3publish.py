@@ -43,6 +43,7 @@ from . import ledger
 LOCK = ".publish-lock"
 LEASE = 600.0  # seconds a lease lasts unless renewed (renewed at half-time while publishing)
 DIFF_LIMIT = 64 << 20  # bytes of a diff report read back for the website
+UNREAD = (".sqlite", ".md", ".zip")  # files of a version that a publish never reads back
 WAIT = 120.0  # seconds to wait for another publisher's lease before refusing
 Say = Callable[[str], None]
 
@@ -115,9 +116,12 @@ class Lease:
         self.renewed = time.monotonic()
 
     def __exit__(self, *exc: object) -> None:
-        _, etag = self.bucket.read_tagged(LOCK, 4096)
-        if etag == self.etag:
-            self.bucket.delete(LOCK)
+        try:
+            _, etag = self.bucket.read_tagged(LOCK, 4096)
+            if etag == self.etag:  # still ours: not taken over after it expired
+                self.bucket.delete(LOCK)
+        except FactpackError:
+            pass  # the store is unreachable: the lease runs out by itself
 
 
 def _holder(raw: bytes | None) -> str:
@@ -135,10 +139,10 @@ def _holder(raw: bytes | None) -> str:
 def mirrored(root: Path, catalog: Catalog, names: list[str], site: bool
              ) -> dict[str, CatalogFile | None]:
     """The store files a publish reads (path -> its catalog entry; None for a diff report,
-    which the catalog names but does not hash): of each dataset being published, every file
-    of its latest version and of the version before each ledger version the store lacks
-    (diffs are taken from it), and every latest descriptor (titles); for the website, the
-    descriptors, CSV files and diffs of every version."""
+    which the catalog names but does not hash): of each dataset being published, the
+    descriptor and tables of its latest version and of the version before each ledger
+    version the store lacks (diffs are taken from them), and every latest descriptor
+    (titles); for the website, the descriptors, CSV files and diffs of every version."""
     out: dict[str, CatalogFile | None] = {}
     for name, ds in catalog.datasets.items():
         full = set()
@@ -151,7 +155,8 @@ def mirrored(root: Path, catalog: Catalog, names: list[str], site: bool
                     full.add(before[-1])
         for ver, entry in ds.versions.items():
             for f in entry.files:
-                if ver in full or (site and f.path.endswith((".json", ".csv", ".md"))) \
+                if (ver in full and not f.path.endswith(UNREAD)) \
+                        or (site and f.path.endswith((".json", ".csv"))) \
                         or (ver == ds.latest and f.path.endswith("/datapackage.json")):
                     out[f.path] = f
             if site and entry.diff:
