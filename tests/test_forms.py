@@ -223,6 +223,40 @@ def test_bad_workbook_is_one_error(tmp_path: Path, dialect: dict, content: bytes
     assert words in messages(path)[0]
 
 
+def ods(rows: list[list[str]]) -> bytes:
+    """A minimal OpenDocument spreadsheet (one sheet of text cells), written by hand: the
+    environment has no ODS writer."""
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+    body = "".join("<table:table-row>" + "".join(
+        f'<table:table-cell office:value-type="string"><text:p>{c}</text:p></table:table-cell>'
+        for c in row) + "</table:table-row>" for row in rows)
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} '
+               'office:version="1.2"><office:body><office:spreadsheet><table:table '
+               f'table:name="Data">{body}</table:table></office:spreadsheet></office:body>'
+               '</office:document-content>')
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
+                   compress_type=zipfile.ZIP_STORED)
+        z.writestr("META-INF/manifest.xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
+            '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+            '<manifest:file-entry manifest:full-path="/" manifest:media-type='
+            '"application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
+            'manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+            '</manifest:manifest>'))
+        z.writestr("content.xml", content)
+    return buf.getvalue()
+
+
+def test_ods_sheet(tmp_path: Path) -> None:
+    path = package(tmp_path, {"path": "d.ods", "schema": SCHEMA},
+                   **{"d.ods": ods([["id", "name"], ["1", "a"], ["x", "b"]])})
+    assert codes(path) == TYPE_ERROR
+
+
 # -- remote -------------------------------------------------------------------------------
 
 def test_remote_table_has_the_rows_of_the_local_one(served, tmp_path: Path) -> None:
