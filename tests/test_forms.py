@@ -406,3 +406,11 @@ def test_describe_an_unreadable_file_is_a_usage_error(tmp_path: Path, monkeypatc
         main()
     err = capsys.readouterr().err
     assert done.value.code == 2 and "d.csv.gz" in err and "Traceback" not in err
+
+
+def test_missing_remote_descriptor_is_unusable_input(served) -> None:
+    from factpack.core.errors import FactpackError
+
+    _, url = served
+    with pytest.raises(FactpackError, match="404"):
+        validate_target(url + "nowhere/datapackage.json", Path(tempfile.gettempdir()))
