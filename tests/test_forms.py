@@ -223,6 +223,40 @@ def test_bad_workbook_is_one_error(tmp_path: Path, dialect: dict, content: bytes
     assert words in messages(path)[0]
 
 
+def ods(rows: list[list[str]]) -> bytes:
+    """A minimal OpenDocument spreadsheet (one sheet of text cells), written by hand: the
+    environment has no ODS writer."""
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+    body = "".join("<table:table-row>" + "".join(
+        f'<table:table-cell office:value-type="string"><text:p>{c}</text:p></table:table-cell>'
+        for c in row) + "</table:table-row>" for row in rows)
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} '
+               'office:version="1.2"><office:body><office:spreadsheet><table:table '
+               f'table:name="Data">{body}</table:table></office:spreadsheet></office:body>'
+               '</office:document-content>')
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
+                   compress_type=zipfile.ZIP_STORED)
+        z.writestr("META-INF/manifest.xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
+            '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+            '<manifest:file-entry manifest:full-path="/" manifest:media-type='
+            '"application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
+            'manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+            '</manifest:manifest>'))
+        z.writestr("content.xml", content)
+    return buf.getvalue()
+
+
+def test_ods_sheet(tmp_path: Path) -> None:
+    path = package(tmp_path, {"path": "d.ods", "schema": SCHEMA},
+                   **{"d.ods": ods([["id", "name"], ["1", "a"], ["x", "b"]])})
+    assert codes(path) == TYPE_ERROR
+
+
 # -- remote -------------------------------------------------------------------------------
 
 def test_remote_table_has_the_rows_of_the_local_one(served, tmp_path: Path) -> None:
@@ -304,3 +338,79 @@ def test_undeclared_latin1_and_semicolons_are_sniffed(tmp_path: Path) -> None:
     text = "id;name\n1;café\nx;crème\n".encode("latin-1")
     path = package(tmp_path, {"path": "d.csv", "schema": SCHEMA}, **{"d.csv": text})
     assert codes(path) == [("type-error", 3, "id")]
+
+
+# -- describe -----------------------------------------------------------------------------
+
+MIXED = ("id,name,day,score,ok,at,tags\n"
+         "1,a,2020-01-02,1.5,true,2020-01-02T03:04:05Z,\"[1]\"\n"
+         "2,,2021-03-04,2,false,2020-01-02T03:04:05Z,\"[2]\"\n"
+         "3,c,2022-05-06,,true,2020-01-02T03:04:05Z,\"[]\"\n")
+
+
+def test_describe_infers_the_types_frictionless_infers(tmp_path: Path) -> None:
+    import warnings
+
+    import frictionless
+
+    from factpack.validate.describe import describe_file
+
+    (tmp_path / "m.csv").write_text(MIXED)
+    (tmp_path / "m.csv.gz").write_bytes(gzip.compress(MIXED.replace(",", ";").encode()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = frictionless.describe("m.csv", type="resource", basepath=str(tmp_path))
+    expected = [{"name": f.name, "type": f.type} for f in theirs.schema.fields]
+    assert expected[3] == {"name": "score", "type": "number"}  # the case is not trivial
+    for name in ("m.csv", "m.csv.gz"):
+        described = describe_file(str(tmp_path / name), tmp_path)
+        assert described["schema"]["fields"] == expected
+    assert describe_file(str(tmp_path / "m.csv.gz"), tmp_path)["dialect"] == {"delimiter": ";"}
+
+
+def test_describe_command_writes_a_schema(tmp_path: Path, monkeypatch, capsys) -> None:
+    import sys
+
+    import yaml
+
+    from factpack.cli import main
+
+    (tmp_path / "m.csv").write_text(MIXED)
+    monkeypatch.chdir(tmp_path)
+    for argv, read in ((["m.csv", "--schema", "-f", "json"], json.loads),
+                       (["m.csv", "--schema", "--to", "s.yaml"], None)):
+        monkeypatch.setattr(sys, "argv", ["factpack", "describe", *argv])
+        with pytest.raises(SystemExit) as done:
+            main()
+        assert done.value.code in (0, None)
+        text = capsys.readouterr().out if read else (tmp_path / "s.yaml").read_text()
+        schema = (read or yaml.safe_load)(text)
+        assert [f["type"] for f in schema["fields"]] == [
+            "integer", "string", "date", "number", "boolean", "datetime", "array"]
+    # the schema it wrote validates the file it describes
+    (tmp_path / "datapackage.json").write_text(json.dumps({"name": "p", "resources": [
+        {"name": "m", "path": "m.csv", "schema": "s.yaml"}]}))
+    assert codes(tmp_path / "datapackage.json") == []
+
+
+def test_describe_an_unreadable_file_is_a_usage_error(tmp_path: Path, monkeypatch,
+                                                       capsys) -> None:
+    import sys
+
+    from factpack.cli import main
+
+    (tmp_path / "d.csv.gz").write_bytes(b"not gzip")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["factpack", "describe", "d.csv.gz"])
+    with pytest.raises(SystemExit) as done:
+        main()
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and "d.csv.gz" in err and "Traceback" not in err
+
+
+def test_missing_remote_descriptor_is_unusable_input(served) -> None:
+    from factpack.core.errors import FactpackError
+
+    _, url = served
+    with pytest.raises(FactpackError, match="404"):
+        validate_target(url + "nowhere/datapackage.json", Path(tempfile.gettempdir()))

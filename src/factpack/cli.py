@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 # Each command lives in its own module of ``commands/``, a typer-annotated ``cli`` function.
 # They are imported only when asked for (or for help), so `factpack validate` starts
 # without the build, HTTP and website code.
-COMMANDS = ("validate", "build", "diff", "publish", "fetch")
+COMMANDS = ("validate", "build", "diff", "publish", "fetch", "describe")
 # Modules of the optional extras (pyproject.toml), for the message when one is missing.
 EXTRAS = {"frictionless": "publish", "jinja2": "publish", "pycountry": "publish",
           "langcodes": "publish", "matplotlib": "site", "markdown_it": "site",

@@ -152,8 +152,10 @@ def load_bare_table(path: Path | None, repo: Path | None = None,
 
 def safe_path(raw: str, base: Path) -> tuple[Path | None, str | None]:
     """An existing file at ``raw`` under ``base`` (:func:`factpack.core.paths.locate`), or why not."""
-    if raw.startswith(("ftp://", "s3://")):
-        return None, f"remote path '{raw}' is not supported (factpack reads local and http(s) files)"
+    scheme = raw.split("://", 1)[0].lower() if "://" in raw else ""
+    if scheme and scheme not in ("http", "https"):
+        return None, (f"path '{raw}': the {scheme} scheme is not supported (factpack reads "
+                      "local files and http(s) URLs)")
     path, why = locate(base, raw)
     if path is None:
         return None, f"path '{raw}' {why}"
@@ -336,8 +338,9 @@ def _load_resource(pkg: LoadedPackage, res: Resource, i: int, base: Path,
             return problem(err, Code.SCHEME if err.endswith("does not exist") else Code.SOURCE)
         parts.append(str(file))
     schema = _resource_part(pkg, res.schema_, Schema, Code.SCHEMA, name, base, lines, i, "schema")
-    dialect = _resource_part(pkg, res.dialect, Dialect, Code.PACKAGE, name, base, lines, i,
-                             "dialect")
+    layout = (res.model_extra or {}).get("layout")  # frictionless v4's name for header rows
+    given = res.dialect if res.dialect is not None or not isinstance(layout, dict) else layout
+    dialect = _resource_part(pkg, given, Dialect, Code.PACKAGE, name, base, lines, i, "dialect")
     if schema is None or dialect is None:
         return None
     if form.format == "tsv" and res.dialect is None:

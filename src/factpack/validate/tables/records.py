@@ -24,6 +24,7 @@ from .read import missing_to_null
 from .result import ERROR_COLUMNS, LINE, ROW, TableResult, single_error
 
 MAX_JSON_BYTES = 512 << 20  # a JSON table is parsed whole: larger ones are refused
+MAX_WORKBOOK_BYTES = 256 << 20  # a workbook is read whole (its sheets unzipped in memory)
 
 
 class Unreadable(Exception):
@@ -185,6 +186,9 @@ def _excel(res: LoadedResource, result: TableResult):
 
     assert res.path is not None
     sheet = _sheet(res.dialect.model_extra or {})
+    if res.path.stat().st_size > MAX_WORKBOOK_BYTES:
+        raise Unreadable(f"a workbook larger than {MAX_WORKBOOK_BYTES >> 20} MiB; publish "
+                         "the table as CSV or Parquet")
     try:
         reader = fastexcel.read_excel(Path(res.path).read_bytes())
         names = reader.sheet_names

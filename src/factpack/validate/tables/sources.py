@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ...core.errors import Code, FactpackError
-from ...descriptors.forms import is_remote
+from ...descriptors.forms import COMPRESSIONS, is_remote, suffix
 from ...descriptors.load import LoadedResource
 
 MAX_SOURCE_BYTES = 64 << 30  # a download or decompressed table larger than this is refused
@@ -50,10 +50,15 @@ def local_table(res: LoadedResource) -> Iterator[tuple[LoadedResource, LoadedRes
     with tempfile.TemporaryDirectory(prefix="factpack-table-") as tmp:
         folder = Path(tmp)
         files = [_fetch(part, folder / f"part{i}", res) for i, part in enumerate(res.parts)]
-        raw = files[0] if len(files) == 1 else _join(files, folder / "joined", res)
-        plain = raw
-        if res.compression and len(files) == 1:  # frictionless-py ignores it for multipart
-            plain = _decompress(raw, folder / "plain", res)
+        if len(files) == 1:
+            raw = plain = files[0]
+            if res.compression:
+                plain = _decompress(raw, folder / "plain", res, res.compression)
+        else:  # each part decompressed by its own extension, as frictionless-py reads parts
+            plain = raw = _join([_decompress(f, folder / f"plain{i}", res, suffix(part))
+                                 if suffix(part) in COMPRESSIONS else f
+                                 for i, (f, part) in enumerate(zip(files, res.parts))],
+                                folder / "joined", res)
         yield (dataclasses.replace(res, path=raw), dataclasses.replace(res, path=plain))
 
 
@@ -83,8 +88,7 @@ def _join(files: list[Path], dest: Path, res: LoadedResource) -> Path:
     return dest
 
 
-def _decompress(raw: Path, dest: Path, res: LoadedResource) -> Path:
-    kind = res.compression
+def _decompress(raw: Path, dest: Path, res: LoadedResource, kind: str) -> Path:
     try:
         if kind == "zip":
             with zipfile.ZipFile(raw) as archive:
