@@ -14,12 +14,12 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..core.atomic import temp_folder
 from ..core.errors import FactpackError
 from ..core.hashing import file_digest
 from ..core.transfer import Store, safe_relpath
@@ -173,11 +173,10 @@ def still_intact(folder: Path, expected: dict[str, Expected]) -> bool:
 
 @contextmanager
 def work_dir() -> Iterator[Path]:
-    """A private folder in the cache, removed whatever happens (renamed-out content survives)."""
-    tmp = cache_dir() / "tmp"
-    tmp.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=tmp, ignore_cleanup_errors=True) as path:
-        yield Path(path)
+    """A private folder in the cache, removed whatever happens (renamed-out content survives;
+    one left by a killed process goes at the next fetch: :func:`core.atomic.temp_folder`)."""
+    with temp_folder(cache_dir() / "tmp", "work-") as path:
+        yield path
 
 
 def install(unpacked: Path, final: Path) -> Path:
@@ -192,16 +191,14 @@ def install(unpacked: Path, final: Path) -> Path:
 
 
 def copy_to(folder: Path, target: Path) -> Path:
-    """Copy a package folder to ``target`` (new or empty) through a temporary sibling."""
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+    """Copy a package folder to ``target`` (new or empty) through a temporary sibling, renamed
+    into place when complete: ``target`` is never half-written."""
+    if target.is_symlink() or (target.exists() and (not target.is_dir()
+                                                    or any(target.iterdir()))):
         raise FactpackError(f"{target}: exists and is not an empty folder; choose a new one")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
-    try:
-        shutil.copytree(folder, tmp / "p")
+    with temp_folder(target.parent, f".{target.name}.partial-") as tmp:
+        shutil.copytree(folder, tmp / "p", symlinks=True)
         if target.exists():
             target.rmdir()
         (tmp / "p").rename(target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return target
