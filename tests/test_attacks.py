@@ -326,3 +326,29 @@ def test_a_zip_with_a_link_or_a_path_outside_is_refused(tmp_path, cache):
     with pytest.raises(FactpackError, match="outside the target"):
         fp.load(archive)
     assert not (tmp_path / "escaped.txt").exists() and leftovers(cache) == []
+
+
+# -- errors that name their file ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("catalog", ["[" * 100_000 + "]" * 100_000,
+                                     '{"catalog_version": 1, "n": ' + "9" * 5000 + "}"],
+                         ids=["nested-100000-deep", "5000-digit-number"])
+def test_a_hostile_catalog_is_one_line_naming_it(tmp_path, cache, catalog):
+    (tmp_path / "store").mkdir()
+    (tmp_path / "store" / "catalog.json").write_text(catalog)
+    with http({"/catalog.json": file_route(tmp_path / "store" / "catalog.json")}) as (url, _):
+        for where in (str(tmp_path / "store"), url):
+            done = factpack("fetch", "demo", "--store", where,
+                            env={**os.environ, "FACTPACK_CACHE": str(cache)})
+            one_clean_line(done, "catalog.json")
+
+
+def test_a_cache_that_cannot_be_written_is_one_line_naming_it(tmp_path):
+    from packstore import write_store
+
+    store = write_store(tmp_path)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("the cache would have to be a folder under this file")
+    env = {**os.environ, "FACTPACK_CACHE": str(blocker / "cache")}
+    line = one_clean_line(factpack("fetch", "demo", "--store", str(store), env=env), str(blocker))
+    assert "cannot write" in line and "[Errno" not in line

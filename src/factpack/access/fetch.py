@@ -101,8 +101,22 @@ def fetch(spec: str, version: str | None = None, store: str | Path | None = None
     name, wanted = parse_spec(spec, version)
     src = Store(store or default_store(), progress=progress, **transfer)
     release = resolve(read_catalog(src), name, wanted)
-    folder = cached_release(src, name, release, max_bytes)
-    return copy_to(folder, Path(to)) if to is not None else folder
+    with file_errors():
+        folder = cached_release(src, name, release, max_bytes)
+        return copy_to(folder, Path(to)) if to is not None else folder
+
+
+@contextmanager
+def file_errors() -> Iterator[None]:
+    """A file-system refusal (a read-only cache or ``--to`` folder, a full disk) as one line
+    naming the file; the work folder is removed all the same."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno is None:
+            raise
+        raise FactpackError(f"{exc.filename or cache_dir()}: cannot write ({exc.strerror}); "
+                            "nothing was kept") from None
 
 
 def _expected_files(name: str, release: CatalogVersion) -> dict[str, Expected]:
