@@ -26,8 +26,8 @@ from ..core.transfer import Store
 from ..core.unpack import (
     DESCRIPTOR_LIMIT,
     MAX_PACKAGE_BYTES,
-    read_package_json,
     entry_digests,
+    read_package_json,
     resource_paths,
     unpack,
 )
