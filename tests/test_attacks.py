@@ -252,6 +252,12 @@ def test_diff_never_calls_a_package_with_a_changed_csv_identical(tmp_path):
     done = factpack("diff", str(old), str(new))
     line = one_clean_line(done, "data/places.csv")
     assert "identical" not in done.stdout and "changed" in line
+    routes = {f"/new/{p.relative_to(new).as_posix()}": file_route(p)
+              for p in new.rglob("*") if p.is_file()}
+    with http(routes) as (url, _):  # the same package on a web server
+        done = factpack("diff", str(old), url + "new/datapackage.json")
+    line = one_clean_line(done, "data/places.csv", url)
+    assert "identical" not in done.stdout
 
 
 def test_a_local_store_never_serves_a_linked_file(tmp_path, cache):

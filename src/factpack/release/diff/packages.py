@@ -145,19 +145,27 @@ def open_url(url: str, workdir: Path) -> DiffPackage:
     (folder / "datapackage.json").write_bytes(store.read(leaf, DESCRIPTOR_LIMIT))
     package = _package(folder / "datapackage.json", url)
     declared = {r.path: r for r in package.resources if isinstance(r.path, str)}
+    fetched: dict[str, int] = {}  # path -> bytes; all together at most MAX_PACKAGE_BYTES
 
     def fetch(rel: str) -> Path:
         if not is_relative_inside(rel):
             raise FactpackError(f"{url}: resource path '{rel}' must be relative to the package")
         res = declared.get(rel)
         out = folder / rel
+        if rel in fetched:
+            return out
         out.parent.mkdir(parents=True, exist_ok=True)
-        store.download(rel, out, res.bytes if res else None, MAX_PACKAGE_BYTES)
+        left = MAX_PACKAGE_BYTES - sum(fetched.values())
+        fetched[rel] = store.download(rel, out, res.bytes if res else None, left).bytes
         if res is not None:
             check_files(folder, [rel], res.bytes, res.hash, f"{url}: '{rel}'")
         return out
 
-    return DiffPackage(url, package, _tables(package, url, fetch))
+    tables = _tables(package, url, fetch)
+    for rel, res in declared.items():  # the CSV of a Parquet twin too: both must be as declared
+        if "://" not in rel and (res.hash or res.bytes is not None):
+            fetch(rel)
+    return DiffPackage(url, package, tables)
 
 
 def _tables(package: Package, label: str, locate: Locate) -> dict[str, DiffTable]:
