@@ -86,6 +86,13 @@ def test_a_1_gib_zip_bomb_is_never_written_to_the_cache(tmp_path):
     assert not (cache / "packages").exists() and leftovers(cache) == []
 
 
+def test_validate_of_a_zip_bomb_is_one_line(tmp_path):
+    archive = write_zip(write_package(tmp_path / "pkg"), tmp_path / "bomb.zip")
+    add_bomb(archive, "data/bomb.bin", 1024)
+    done = factpack("validate", str(archive), cwd=tmp_path)
+    assert "zip bomb" in one_clean_line(done, "data/bomb.bin", "bomb.zip")
+
+
 def test_a_file_larger_than_its_declared_bytes_stops_at_the_declared_size(tmp_path, cache):
     pkg = write_package(tmp_path / "pkg")
     declared = json.loads((pkg / "datapackage.json").read_text())["resources"][0]
