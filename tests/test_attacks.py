@@ -35,6 +35,7 @@ from factpack.access import load as load_module
 from factpack.core import transfer
 from factpack.core.errors import FactpackError
 from factpack.core.transfer import Store
+from factpack.release.diff import diff_specs
 
 QUICK = {"retries": 2, "backoff": 0.05, "progress": False}
 LOAD = """\
@@ -210,6 +211,9 @@ def test_load_of_a_folder_never_follows_a_link_out_of_it(tmp_path, linked):
     with pytest.raises(FactpackError) as exc:
         fp.load(pkg)
     assert "symbolic link" in str(exc.value) and str(pkg) in str(exc.value)
+    other = write_package(tmp_path / "other")
+    with pytest.raises(FactpackError, match="symbolic link"):
+        diff_specs(str(other), str(pkg), tmp_path)
 
 
 def _edit_consistently(folder: Path) -> None:

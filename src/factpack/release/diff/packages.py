@@ -13,7 +13,7 @@ import polars as pl
 
 from ...core.errors import FactpackError
 from ...core.hashing import files_digest, split_hash
-from ...core.paths import is_relative_inside, resolve_inside
+from ...core.paths import is_relative_inside, locate
 from ...core.transfer import Store
 from ...core.unpack import DESCRIPTOR_LIMIT, MAX_PACKAGE_BYTES, check_files, unpack
 from ...descriptors.load import repo_root
@@ -95,6 +95,8 @@ def _package(path: Path, label: str) -> Package:
 
 
 def open_local(path: Path, label: str) -> DiffPackage:
+    if path.is_symlink():  # the one path policy (core.paths): no link is followed
+        raise FactpackError(f"{label}: {path} is a symbolic link, which is not followed")
     package = _package(path, label)
     _check_declared(package, path.parent, label)
     return DiffPackage(label, package,
@@ -126,9 +128,10 @@ def _check_declared(package: Package, folder: Path, label: str) -> None:
 
 def _inside(base: Path, rel: str, label: str) -> Path:
     """A resource path, refused if it is absolute or leaves the package folder."""
-    full = resolve_inside(base, rel)
+    full, why = locate(base, rel)
     if full is None:
-        raise FactpackError(f"{label}: resource path '{rel}' must be relative to the package")
+        raise FactpackError(f"{label}: resource path '{rel}' must be relative to the package "
+                            f"and followed by no link: it {why}")
     if not full.is_file():
         raise FactpackError(f"{label}: resource file '{rel}' does not exist")
     return full
