@@ -14,12 +14,12 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..core.atomic import temp_folder
 from ..core.errors import FactpackError
 from ..core.hashing import file_digest
 from ..core.transfer import Store, safe_relpath
@@ -101,8 +101,22 @@ def fetch(spec: str, version: str | None = None, store: str | Path | None = None
     name, wanted = parse_spec(spec, version)
     src = Store(store or default_store(), progress=progress, **transfer)
     release = resolve(read_catalog(src), name, wanted)
-    folder = cached_release(src, name, release, max_bytes)
-    return copy_to(folder, Path(to)) if to is not None else folder
+    with file_errors():
+        folder = cached_release(src, name, release, max_bytes)
+        return copy_to(folder, Path(to)) if to is not None else folder
+
+
+@contextmanager
+def file_errors() -> Iterator[None]:
+    """A file-system refusal (a read-only cache or ``--to`` folder, a full disk) as one line
+    naming the file; the work folder is removed all the same."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno is None:
+            raise
+        raise FactpackError(f"{exc.filename or cache_dir()}: cannot write ({exc.strerror}); "
+                            "nothing was kept") from None
 
 
 def _expected_files(name: str, release: CatalogVersion) -> dict[str, Expected]:
@@ -173,11 +187,10 @@ def still_intact(folder: Path, expected: dict[str, Expected]) -> bool:
 
 @contextmanager
 def work_dir() -> Iterator[Path]:
-    """A private folder in the cache, removed whatever happens (renamed-out content survives)."""
-    tmp = cache_dir() / "tmp"
-    tmp.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=tmp, ignore_cleanup_errors=True) as path:
-        yield Path(path)
+    """A private folder in the cache, removed whatever happens (renamed-out content survives;
+    one left by a killed process goes at the next fetch: :func:`core.atomic.temp_folder`)."""
+    with temp_folder(cache_dir() / "tmp", "work-") as path:
+        yield path
 
 
 def install(unpacked: Path, final: Path) -> Path:
@@ -192,16 +205,14 @@ def install(unpacked: Path, final: Path) -> Path:
 
 
 def copy_to(folder: Path, target: Path) -> Path:
-    """Copy a package folder to ``target`` (new or empty) through a temporary sibling."""
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+    """Copy a package folder to ``target`` (new or empty) through a temporary sibling, renamed
+    into place when complete: ``target`` is never half-written."""
+    if target.is_symlink() or (target.exists() and (not target.is_dir()
+                                                    or any(target.iterdir()))):
         raise FactpackError(f"{target}: exists and is not an empty folder; choose a new one")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
-    try:
-        shutil.copytree(folder, tmp / "p")
+    with temp_folder(target.parent, f".{target.name}.partial-") as tmp:
+        shutil.copytree(folder, tmp / "p", symlinks=True)
         if target.exists():
             target.rmdir()
         (tmp / "p").rename(target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return target

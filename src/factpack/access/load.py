@@ -26,15 +26,24 @@ from ..core.transfer import Store
 from ..core.unpack import (
     DESCRIPTOR_LIMIT,
     MAX_PACKAGE_BYTES,
-    read_package_json,
     entry_digests,
+    read_package_json,
     resource_paths,
     unpack,
 )
 from ..spec import fieldtypes, models
 from ..spec.parse import parse_package, parse_schema
 from ..spec.tables import TableResources, group_tables
-from .fetch import SPEC, cache_dir, check_package, fetch, install, still_intact, work_dir
+from .fetch import (
+    SPEC,
+    cache_dir,
+    check_package,
+    fetch,
+    file_errors,
+    install,
+    still_intact,
+    work_dir,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -128,7 +137,8 @@ def load(source: str | Path, version: str | None = None, *,
     if "://" in text or Path(text).exists():
         if version is not None:
             raise FactpackError("version= goes with a package name, not with a path or URL")
-        folder = _from_url(text, progress) if "://" in text else _from_path(Path(text))
+        with file_errors():
+            folder = _from_url(text, progress) if "://" in text else _from_path(Path(text))
     elif isinstance(source, str) and SPEC.match(text):
         folder = fetch(text, version=version, store=store, progress=progress)
     else:

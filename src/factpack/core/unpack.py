@@ -114,7 +114,7 @@ class _Budget:
         """Decompress one entry into ``sink`` (a ``write``), counting as it goes: more than
         ``limit`` bytes, the budget, or :data:`MAX_RATIO` times its packed size stops it."""
         limit = min(limit, info.file_size)  # the header may lie low; it may not lie high
-        ratio_cap = max(RATIO_FLOOR, MAX_RATIO * min(info.compress_size, self.packed))
+        packed = min(info.compress_size, self.packed)
         digest = Digest()
         try:
             with zf.open(info) as src:
@@ -126,7 +126,7 @@ class _Budget:
                             f"{rel}: unpacks to more than the {limit} bytes declared (cap "
                             f"{self.max_bytes} for the package) in {self.archive.name}; "
                             "refusing the archive")
-                    if n > ratio_cap:
+                    if n > RATIO_FLOOR and n > MAX_RATIO * _packed_read(src, packed):
                         raise FactpackError(
                             f"{rel}: unpacks to more than {MAX_RATIO} times its packed size "
                             f"in {self.archive.name}, like a zip bomb; refusing the archive")
@@ -135,6 +135,13 @@ class _Budget:
         except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
             raise FactpackError(f"{self.archive.name}: entry {rel} is corrupt ({exc})") from None
         return digest
+
+
+def _packed_read(src: zipfile.ZipExtFile, packed: int) -> int:
+    """Packed bytes of an entry read so far: the ratio is checked as it grows, so a bomb stops
+    after about :data:`RATIO_FLOOR` bytes. (``_compress_left`` is what zipfile counts down;
+    without it the whole packed size is used, a looser but still finite bound.)"""
+    return packed - max(getattr(src, "_compress_left", 0), 0)
 
 
 def unpack(archive: Path, target: Path, expected: dict[str, Expected] | None = None,

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from ..core.atomic import write_atomic
+from ..core.atomic import temp_folder, write_atomic
 from ..core.errors import FactpackError
 from ..core.unpack import read_package_json
 from ..core.versions import bumped, parse_version
@@ -252,8 +252,8 @@ def publish(root: Path, store_path: Path | None = None, names: list[str] | None 
     with store.os_errors(store_path), \
             store.locked(root / "build" / ".publish.lock"), \
             store.locked(store_path / store.LOCK):  # one ledger writer per clone, one store writer
+        store.clear_leftovers(store_path)  # first: a killed publish's work may hold links
         store.refuse_links(store_path)
-        store.clear_leftovers(store_path)
         with store.work_dir(store_path) as work:
             done = _publish_locked(root, store_path, names, today, work, say)
         store.refuse_links(store_path)  # the website is written into the store next
@@ -342,8 +342,7 @@ def check(root: Path, names: list[str] | None = None, say: Say = quiet) -> list[
             problems += ledger.history_problems(root, name, book)
         except FactpackError as exc:
             problems.append(f"{name}: cannot read the ledger's history: {exc}")
-        with tempfile.TemporaryDirectory(prefix="factpack-check-") as tmp:
-            work = Path(tmp)
+        with temp_folder(Path(tempfile.gettempdir()), "factpack-check-") as work:
             built: dict[str, Path] = {}
             for rel in book.releases:
                 try:

@@ -70,10 +70,12 @@ class Catalog(_Model):
         """The catalog in ``raw``, or a :class:`FactpackError` naming ``where`` and the problem."""
         try:
             catalog = cls.model_validate(json.loads(raw))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise FactpackError(f"{where}: not valid JSON ({exc})") from None
         except ValidationError as exc:
             raise FactpackError(f"{where}: not a factpack catalog ({first_problem(exc)})") from None
+        except RecursionError:
+            raise FactpackError(f"{where}: nested too deeply to be a catalog") from None
+        except ValueError as exc:  # bad UTF-8 or JSON, a number too long to convert
+            raise FactpackError(f"{where}: not valid JSON ({exc})") from None
         if catalog.catalog_version != CATALOG_VERSION:
             raise FactpackError(f"{where}: catalog_version {catalog.catalog_version} is not the "
                                 f"one this factpack reads ({CATALOG_VERSION})")

@@ -13,7 +13,7 @@ import polars as pl
 
 from ...core.errors import FactpackError
 from ...core.hashing import files_digest, split_hash
-from ...core.paths import is_relative_inside, resolve_inside
+from ...core.paths import is_relative_inside, locate
 from ...core.transfer import Store
 from ...core.unpack import DESCRIPTOR_LIMIT, MAX_PACKAGE_BYTES, check_files, unpack
 from ...descriptors.load import repo_root
@@ -101,6 +101,8 @@ def _package(path: Path, label: str) -> Package:
 
 
 def open_local(path: Path, label: str) -> DiffPackage:
+    if path.is_symlink():  # the one path policy (core.paths): no link is followed
+        raise FactpackError(f"{label}: {path} is a symbolic link, which is not followed")
     package = _package(path, label)
     _check_declared(package, path.parent, label)
     return DiffPackage(label, package,
@@ -132,9 +134,10 @@ def _check_declared(package: Package, folder: Path, label: str) -> None:
 
 def _inside(base: Path, rel: str, label: str) -> Path:
     """A resource path, refused if it is absolute or leaves the package folder."""
-    full = resolve_inside(base, rel)
+    full, why = locate(base, rel)
     if full is None:
-        raise FactpackError(f"{label}: resource path '{rel}' must be relative to the package")
+        raise FactpackError(f"{label}: resource path '{rel}' must be relative to the package "
+                            f"and followed by no link: it {why}")
     if not full.is_file():
         raise FactpackError(f"{label}: resource file '{rel}' does not exist")
     return full
@@ -151,19 +154,27 @@ def open_url(url: str, workdir: Path) -> DiffPackage:
     (folder / "datapackage.json").write_bytes(store.read(leaf, DESCRIPTOR_LIMIT))
     package = _package(folder / "datapackage.json", url)
     declared = {r.path: r for r in package.resources if isinstance(r.path, str)}
+    fetched: dict[str, int] = {}  # path -> bytes; all together at most MAX_PACKAGE_BYTES
 
     def fetch(rel: str) -> Path:
         if not is_relative_inside(rel):
             raise FactpackError(f"{url}: resource path '{rel}' must be relative to the package")
         res = declared.get(rel)
         out = folder / rel
+        if rel in fetched:
+            return out
         out.parent.mkdir(parents=True, exist_ok=True)
-        store.download(rel, out, res.bytes if res else None, MAX_PACKAGE_BYTES)
+        left = MAX_PACKAGE_BYTES - sum(fetched.values())
+        fetched[rel] = store.download(rel, out, res.bytes if res else None, left).bytes
         if res is not None:
             check_files(folder, [rel], res.bytes, res.hash, f"{url}: '{rel}'")
         return out
 
-    return DiffPackage(url, package, _tables(package, url, fetch))
+    tables = _tables(package, url, fetch)
+    for rel, res in declared.items():  # the CSV of a Parquet twin too: both must be as declared
+        if "://" not in rel and (res.hash or res.bytes is not None):
+            fetch(rel)
+    return DiffPackage(url, package, tables)
 
 
 def _tables(package: Package, label: str, locate: Locate) -> dict[str, DiffTable]:

@@ -8,6 +8,7 @@ from typing import Any
 
 import polars as pl
 
+from ...core.atomic import temp_folder
 from ...core.errors import FactpackError
 from .packages import DiffPackage, open_package
 from .rows import ROWS_PER_BUCKET, row_changes
@@ -109,7 +110,7 @@ def diff_specs(old: str, new: str, root: Path, limit: int = 100,
                store: Path | str | None = None,
                rows_per_bucket: int = ROWS_PER_BUCKET) -> dict[str, Any]:
     """The diff report of two versions given as ``factpack diff`` takes them."""
-    with tempfile.TemporaryDirectory(prefix="factpack-diff-") as tmp:
-        a = open_package(old, root, Path(tmp), store)
-        b = open_package(new, root, Path(tmp), store)
+    with temp_folder(Path(tempfile.gettempdir()), "factpack-diff-") as tmp:
+        a = open_package(old, root, tmp, store)
+        b = open_package(new, root, tmp, store)
         return diff_packages(a, b, limit, rows_per_bucket)
