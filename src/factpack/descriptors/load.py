@@ -146,7 +146,8 @@ def load_dataset(folder: Path, root: Path) -> LoadedPackage:
     meta_path = folder / "dataset.yaml"
     relmeta = rel(meta_path, root)
     pkg = LoadedPackage(name=folder.name, kind="dataset", root=root, descriptor_path=relmeta)
-    if (parsed := read_or_report(pkg.errors, meta_path, relmeta, Code.PACKAGE)) is None:
+    parsed = read_or_report(pkg.errors, meta_path, relmeta, Code.PACKAGE, target=True)
+    if parsed is None:
         return pkg
     data, lines = parsed
     meta, errs = parse_model(DatasetMeta, data, Code.PACKAGE, relmeta, lines, strict=True)
@@ -228,7 +229,8 @@ def load_package(path: Path, repo: Path | None = None, label: str = "") -> Loade
     relpkg = label + rel(path, shown)
     pkg = LoadedPackage(name=path.stem, kind="package", root=base, descriptor_path=relpkg,
                         shown=shown, label=label)
-    if (parsed := read_or_report(pkg.errors, path, relpkg, Code.PACKAGE)) is None:
+    parsed = read_or_report(pkg.errors, path, relpkg, Code.PACKAGE, target=True)
+    if parsed is None:
         return pkg
     data, lines = parsed
     if (isinstance(data, dict) and "resources" not in data and "fields" in data

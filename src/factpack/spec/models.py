@@ -218,6 +218,15 @@ class Resource(Spec):
     sources: list[Source] | None = None
     licenses: list[License] | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _url_is_path(cls, data: Any) -> Any:
+        """Data Package v0's ``url`` is the ``path`` (frictionless-py reads it so)."""
+        if isinstance(data, dict) and data.get("url") and data.get("path") is None \
+                and data.get("data") is None:
+            data = {**{k: v for k, v in data.items() if k != "url"}, "path": data["url"]}
+        return data
+
 
 class Package(Spec):
     schema_: str | None = PydField(default=None, alias="$schema")
