@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from test_bad_input import DATASET, make_repo
 
 CSV = "id,name\n1,a\n2,b\n"
