@@ -336,7 +336,7 @@ def _check_references(pkg: LoadedPackage) -> None:
     """A foreign key must name a resource of the package (frictionless: a resource-error, and
     that table is not read). A referenced field the target lacks is not a descriptor error
     there: every row with a value is a foreign-key error (layer 2)."""
-    names = {r.name for r in pkg.resources} | {
+    names = {r.name for r in pkg.resources} | set(pkg.meta.resources if pkg.meta else []) | {
         r.name for r in (pkg.package.resources if pkg.package else []) if r.name}
     for res in list(pkg.resources):
         unknown = [fk.reference.resource for fk in res.schema.foreignKeys
