@@ -39,6 +39,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "validator"
 # the package, some on the resource's task). Codes about reading the data: compared as a
 # class, since what stops the reading first differs between the two readers.
 METADATA = {"package-error", "resource-error", "schema-error", "field-error", "dialect-error",
+            "control-error",
             "checklist-error", "inquiry-error", "report-error", "pipeline-error", "step-error"}
 LOADING = {"source-error", "scheme-error", "format-error", "compression-error", "io-error",
            "encoding-error", "hash-count", "byte-count"}

@@ -21,7 +21,7 @@ import pytest
 
 pytest.importorskip("frictionless")
 
-from test_conformance import compare  # noqa: E402
+from test_conformance import compare
 
 ROOT = Path(os.environ.get("FACTPACK_REAL_PACKAGES",
                            Path(__file__).parents[2] / "shared" / "real-packages"))

@@ -296,7 +296,7 @@ def _load_resource(pkg: LoadedPackage, res: Resource, i: int, base: Path,
     if err:
         return unsupported(err)
     schema = _resource_part(pkg, res.schema_, Schema, Code.SCHEMA, name, base, lines, i, "schema")
-    dialect = _resource_part(pkg, res.dialect, Dialect, Code.PACKAGE, name, base, lines, i,
+    dialect = _resource_part(pkg, res.dialect, Dialect, Code.DIALECT, name, base, lines, i,
                              "dialect")
     if schema is None or dialect is None:
         return None

@@ -253,10 +253,18 @@ def parse_model(
     return obj, errors
 
 
+# a dialect's CSV controls: frictionless-py reports their problems as control-error
+CSV_CONTROLS = {"delimiter", "lineTerminator", "quoteChar", "doubleQuote", "escapeChar",
+                "nullSequence", "skipInitialSpace", "csv"}
+
+
 def _field_or(code: str, loc: tuple) -> str:
-    """A problem inside one field of a schema is a ``field-error``, as frictionless-py says."""
+    """The code frictionless-py gives a problem at ``loc``: a ``field-error`` inside one field
+    of a schema, a ``control-error`` in a dialect's CSV controls, else ``code``."""
     if code == Code.SCHEMA and len(loc) >= 2 and loc[0] == "fields" and isinstance(loc[1], int):
         return Code.FIELD
+    if code == Code.DIALECT and loc[:1] and loc[0] in CSV_CONTROLS:
+        return Code.CONTROL
     return code
 
 

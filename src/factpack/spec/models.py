@@ -151,7 +151,11 @@ class Schema(Spec):
 
 
 class Dialect(Spec):
-    """CSV Dialect (v1 flat form; frictionless-5 ``csv: {...}`` controls are flattened in)."""
+    """CSV Dialect (v1 flat form; frictionless-5 ``csv: {...}`` controls are flattened in).
+
+    Strict, as frictionless-py's profile: ``header: "yes"`` is an error, not true."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, strict=True)
 
     schema_: str | None = PydField(default=None, alias="$schema")
     delimiter: str = ","
