@@ -100,7 +100,7 @@ def misplaced_properties(data: dict, relpath: str, lines: dict, single: bool) ->
 def _common(d: dict, at: tuple, what: str, version: str, add: Any, code: Code) -> None:
     """Checks a package and a resource share: v1 name, licences, e-mail addresses."""
     name = d.get("name")
-    if version == "v1" and isinstance(name, str) and name and not NAME_V1.match(name):
+    if version == "v1" and isinstance(name, str) and not NAME_V1.match(name):
         add(at + ("name",), f"{what}: name {name!r} does not match {NAME_V1.pattern} (Data "
             "Package v1: lowercase letters, digits, '-', '.', '_', '/'); rename it, or declare "
             "\"$schema\": \"https://datapackage.org/profiles/2.0/datapackage.json\"", code)
