@@ -30,8 +30,8 @@ FORMATS = {"string": ("default", "email", "uri", "binary", "uuid", "wkt"),
 # Properties frictionless-py reports as misplaced (they belong one level down).
 MISPLACED_PACKAGE = {"missingValues": "resources[].schema.missingValues",
                      "fields": "resources[].schema.fields"}
-MISPLACED_RESOURCE = {"missingValues": "schema.missingValues", "fields": "schema.fields",
-                      "primaryKey": "schema.primaryKey", "foreignKeys": "schema.foreignKeys"}
+# (a resource's own primaryKey or foreignKeys is a custom property to frictionless-py)
+MISPLACED_RESOURCE = {"missingValues": "schema.missingValues", "fields": "schema.fields"}
 MISPLACED_FIELD = {"required": "constraints.required"}
 
 
