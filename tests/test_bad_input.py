@@ -209,7 +209,7 @@ def test_two_megabyte_cell(run, tmp_path: Path) -> None:
 def test_schema_unknown_property(run, tmp_path: Path) -> None:
     schema = SCHEMA.replace("constraints: {enum", "requried: true\n    constraints: {enum")
     code, report, _ = run(make_repo(tmp_path, schema=schema))
-    e = only(report, "schema-error")[0]
+    e = only(report, "field-error")[0]  # inside a field, as frictionless-py codes it
     assert (code, e["path"], e["line"]) == (1, "schemas/things.yaml", 7)
     assert "requried" in e["message"]
 
@@ -217,7 +217,7 @@ def test_schema_unknown_property(run, tmp_path: Path) -> None:
 def test_schema_unknown_field_type(run, tmp_path: Path) -> None:
     schema = SCHEMA.replace("type: date", "type: dat")
     code, report, _ = run(make_repo(tmp_path, schema=schema))
-    e = only(report, "schema-error")[0]
+    e = only(report, "field-error")[0]
     assert (code, e["path"], e["line"]) == (1, "schemas/things.yaml", 9)
     assert "'dat'" in e["message"] and "'date'" in e["message"]  # what would be right
 
@@ -316,7 +316,7 @@ def test_dataset_csv_through_symlink_refused(run, tmp_path: Path) -> None:
 def test_schema_pattern_that_is_not_a_regex(run, tmp_path: Path) -> None:
     schema = SCHEMA.replace('pattern: "^[a-z0-9-]+$"', 'pattern: "[a-z"')
     code, report, _ = run(make_repo(tmp_path, schema=schema))
-    e = only(report, "schema-error")[0]
+    e = only(report, "field-error")[0]
     assert (code, e["path"], e["line"], e["field"]) == (1, "schemas/things.yaml", 4, "id")
     assert "not a valid regular expression" in e["message"]
 

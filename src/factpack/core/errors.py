@@ -23,6 +23,8 @@ class Code(StrEnum):
     RESOURCE = "resource-error"
     SCHEMA = "schema-error"
     FIELD = "field-error"
+    DIALECT = "dialect-error"
+    CONTROL = "control-error"  # a CSV control of a dialect (delimiter, quoteChar…)
     SOURCE = "source-error"
     SCHEME = "scheme-error"
     ENCODING = "encoding-error"

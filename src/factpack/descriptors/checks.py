@@ -30,8 +30,8 @@ FORMATS = {"string": ("default", "email", "uri", "binary", "uuid", "wkt"),
 # Properties frictionless-py reports as misplaced (they belong one level down).
 MISPLACED_PACKAGE = {"missingValues": "resources[].schema.missingValues",
                      "fields": "resources[].schema.fields"}
-MISPLACED_RESOURCE = {"missingValues": "schema.missingValues", "fields": "schema.fields",
-                      "primaryKey": "schema.primaryKey", "foreignKeys": "schema.foreignKeys"}
+# (a resource's own primaryKey or foreignKeys is a custom property to frictionless-py)
+MISPLACED_RESOURCE = {"missingValues": "schema.missingValues", "fields": "schema.fields"}
 MISPLACED_FIELD = {"required": "constraints.required"}
 
 
@@ -68,8 +68,8 @@ def misplaced_properties(data: dict, relpath: str, lines: dict, single: bool) ->
             add(at, f"{what} has no 'name'; give it one such as "
                     f"'{Path(str(res.get('path') or 'data')).stem.lower()}'", Code.RESOURCE)
         _common(res, at, what, version, add, Code.RESOURCE)
-        if res.get("path") is None and res.get("data") is None:
-            add(at, f"{what} needs 'path' or 'data'", Code.RESOURCE)
+        if res.get("path") is None and res.get("data") is None and not res.get("url"):
+            add(at, f"{what} needs 'path' or 'data'", Code.RESOURCE)  # (url: v0's path)
         elif res.get("path") is not None and res.get("data") is not None:
             add(at, f"{what} has both 'path' and 'data'; give one", Code.RESOURCE)
         for key in ("path", "schema", "dialect"):
@@ -100,7 +100,7 @@ def misplaced_properties(data: dict, relpath: str, lines: dict, single: bool) ->
 def _common(d: dict, at: tuple, what: str, version: str, add: Any, code: Code) -> None:
     """Checks a package and a resource share: v1 name, licences, e-mail addresses."""
     name = d.get("name")
-    if version == "v1" and isinstance(name, str) and name and not NAME_V1.match(name):
+    if version == "v1" and isinstance(name, str) and not NAME_V1.match(name):
         add(at + ("name",), f"{what}: name {name!r} does not match {NAME_V1.pattern} (Data "
             "Package v1: lowercase letters, digits, '-', '.', '_', '/'); rename it, or declare "
             "\"$schema\": \"https://datapackage.org/profiles/2.0/datapackage.json\"", code)
@@ -184,7 +184,7 @@ def misplaced_field_properties(schema: dict, relpath: str, lines: dict, prefix: 
     """Field properties at the wrong level, constraints a type does not take, v2-only features."""
     out = []
 
-    def add(j: int, f: dict, key: str, message: str, code: Code = Code.SCHEMA) -> None:
+    def add(j: int, f: dict, key: str, message: str, code: Code = Code.FIELD) -> None:
         loc = prefix + ("fields", j, key)
         out.append(ErrorRecord(
             code=code, path=relpath, line=line_for(lines, loc), field=f.get("name"),
@@ -200,7 +200,7 @@ def misplaced_field_properties(schema: dict, relpath: str, lines: dict, prefix: 
         fmt = f.get("format")
         if isinstance(fmt, str) and fmt not in FORMATS.get(ftype, (fmt,)):
             add(j, f, "format", f"format '{fmt}' is not one of type '{ftype}' (it takes "
-                f"{', '.join(FORMATS[ftype])})", Code.FIELD)
+                f"{', '.join(FORMATS[ftype])})")
         allowed = SUPPORTED_CONSTRAINTS.get(ftype)
         constraints = f.get("constraints") if isinstance(f.get("constraints"), dict) else {}
         for name in constraints:

@@ -170,7 +170,8 @@ def load_dataset(folder: Path, root: Path) -> LoadedPackage:
     meta_path = folder / "dataset.yaml"
     relmeta = rel(meta_path, root)
     pkg = LoadedPackage(name=folder.name, kind="dataset", root=root, descriptor_path=relmeta)
-    if (parsed := read_or_report(pkg.errors, meta_path, relmeta, Code.PACKAGE)) is None:
+    parsed = read_or_report(pkg.errors, meta_path, relmeta, Code.PACKAGE, target=True)
+    if parsed is None:
         return pkg
     data, lines = parsed
     meta, errs = parse_model(DatasetMeta, data, Code.PACKAGE, relmeta, lines, strict=True)
@@ -267,7 +268,8 @@ def load_package(path: Path, repo: Path | None = None, label: str = "",
     relpkg = (base_url + path.name) if base_url else label + rel(path, shown)
     pkg = LoadedPackage(name=path.stem, kind="package", root=base, descriptor_path=relpkg,
                         shown=shown, label=label, base_url=base_url)
-    if (parsed := read_or_report(pkg.errors, path, relpkg, Code.PACKAGE)) is None:
+    parsed = read_or_report(pkg.errors, path, relpkg, Code.PACKAGE, target=True)
+    if parsed is None:
         return pkg
     data, lines = parsed
     if (isinstance(data, dict) and "resources" not in data and "fields" in data
@@ -340,7 +342,7 @@ def _load_resource(pkg: LoadedPackage, res: Resource, i: int, base: Path,
     schema = _resource_part(pkg, res.schema_, Schema, Code.SCHEMA, name, base, lines, i, "schema")
     layout = (res.model_extra or {}).get("layout")  # frictionless v4's name for header rows
     given = res.dialect if res.dialect is not None or not isinstance(layout, dict) else layout
-    dialect = _resource_part(pkg, given, Dialect, Code.PACKAGE, name, base, lines, i, "dialect")
+    dialect = _resource_part(pkg, given, Dialect, Code.DIALECT, name, base, lines, i, "dialect")
     if schema is None or dialect is None:
         return None
     if form.format == "tsv" and res.dialect is None:
@@ -419,7 +421,7 @@ def _check_references(pkg: LoadedPackage) -> None:
     """A foreign key must name a resource of the package (frictionless: a resource-error, and
     that table is not read). A referenced field the target lacks is not a descriptor error
     there: every row with a value is a foreign-key error (layer 2)."""
-    names = {r.name for r in pkg.resources} | {
+    names = {r.name for r in pkg.resources} | set(pkg.meta.resources if pkg.meta else []) | {
         r.name for r in (pkg.package.resources if pkg.package else []) if r.name}
     for res in list(pkg.resources):
         unknown = [fk.reference.resource for fk in res.schema.foreignKeys

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ..core.errors import ErrorRecord, FactpackError
+from ..core.errors import Code, ErrorRecord, FactpackError
 from ..spec.models import unknown_properties
 
 
@@ -131,34 +131,47 @@ def _depth(data: Any) -> int:
 
 
 def read_or_report(errors: list[ErrorRecord], path: Path, relpath: str, code: str,
-                    resource: str | None = None) -> tuple[Any, dict[tuple, int]] | None:
+                   resource: str | None = None,
+                   target: bool = False) -> tuple[Any, dict[tuple, int]] | None:
     """:func:`read_descriptor`, or None with the syntax or encoding error recorded (and its line).
+
+    ``target``: the descriptor is what the user asked to validate, so one that cannot be
+    read as an object is unusable input (exit 2): :class:`FactpackError` with the file, the
+    line and the problem, instead of a record.
 
     Text holding a NUL character is read but recorded as an error: it would reach SQLite,
     the website and other people's tools (frictionless-py accepts it)."""
+    problem: tuple[str, int | None] | None = None
     try:
         data, lines = read_descriptor(path)
     except DescriptorError as exc:
-        errors.append(ErrorRecord(code=code, resource=resource, path=relpath, line=exc.line,
-                                  message=f"{relpath}: {exc}"))
+        problem = str(exc), exc.line
     except UnicodeDecodeError as exc:
-        errors.append(ErrorRecord(code=code, resource=resource, path=relpath,
-                                  message=f"{relpath}: not UTF-8 text: {exc}"))
+        problem = f"not UTF-8 text: {exc}", None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        errors.append(ErrorRecord(
-            code=code, resource=resource, path=relpath,
-            line=mark.line + 1 if mark is not None else None,
-            message=f"{relpath}: not valid YAML: {exc}"))
+        what = [getattr(exc, k, None) for k in ("context", "problem")]  # one line, not a drawing
+        problem = (f"not valid YAML: {'; '.join(w for w in what if w) or exc}"
+                   + (f" (column {mark.column + 1})" if mark is not None else ""),
+                   mark.line + 1 if mark is not None else None)
     else:
-        for loc in _nul_text(data):
-            where = ".".join(str(x) for x in loc) or "(top level)"
-            errors.append(ErrorRecord(
-                code=code, resource=resource, path=relpath, line=line_for(lines, loc),
-                field=where, message=f"{relpath}: '{where}' holds a NUL character (\\0); "
-                                     "metadata text may not: remove it"))
-        return data, lines
-    return None
+        if target and not isinstance(data, dict):
+            problem = (f"a descriptor is a JSON or YAML object ({{…}}), not "
+                       f"{'empty' if data is None else type(data).__name__}"), 1
+    if problem is not None:
+        message, line = problem
+        if target:
+            raise FactpackError(f"{relpath}" + (f":{line}" if line else "") + f": {message}")
+        errors.append(ErrorRecord(code=code, resource=resource, path=relpath, line=line,
+                                  message=f"{relpath}: {message}"))
+        return None
+    for loc in _nul_text(data):
+        where = ".".join(str(x) for x in loc) or "(top level)"
+        errors.append(ErrorRecord(
+            code=code, resource=resource, path=relpath, line=line_for(lines, loc),
+            field=where, message=f"{relpath}: '{where}' holds a NUL character (\\0); "
+                                 "metadata text may not: remove it"))
+    return data, lines
 
 
 def _nul_text(data: Any) -> list[tuple]:
@@ -210,11 +223,17 @@ def parse_model(
     try:
         obj = model.model_validate(data)
     except ValidationError as exc:
-        for e in exc.errors():
-            loc = prefix + tuple(x for x in e["loc"] if not isinstance(x, str) or x[0:1] != "_")
+        found = exc.errors()
+        if any(_field_or(code, tuple(e["loc"])) == Code.FIELD for e in found):
+            # as frictionless-py: keys are checked against the fields once the fields are valid
+            found = [e for e in found if e["type"] != "value_error"
+                     or _field_or(code, tuple(e["loc"])) == Code.FIELD]
+        for e in found:
+            own = tuple(x for x in e["loc"] if not isinstance(x, str) or x[0:1] != "_")
+            loc = prefix + own
             where = ".".join(str(x) for x in e["loc"]) or "(top level)"
             errors.append(ErrorRecord(
-                code=code, resource=resource, path=relpath, line=line_for(lines, loc),
+                code=_field_or(code, own), resource=resource, path=relpath, line=line_for(lines, loc),
                 field=where, value=_short(e.get("input")),
                 message=f"{relpath}: '{where}'"
                         + (f" = {_short(e.get('input'))!r}" if _short(e.get("input")) else "")
@@ -223,14 +242,30 @@ def parse_model(
         return None, errors
     if strict:
         for dotted in unknown_properties(obj):
-            loc = prefix + tuple(_loc_parts(dotted))
+            own = tuple(_loc_parts(dotted))
+            loc = prefix + own
             errors.append(ErrorRecord(
-                code=code, resource=resource, path=relpath, line=line_for(lines, loc),
+                code=_field_or(code, own), resource=resource, path=relpath, line=line_for(lines, loc),
                 field=dotted,
                 message=f"{relpath}: unknown property '{dotted}' (a typo? the spec does not "
                         "define it, and factpack does not ignore what it does not understand)",
             ))
     return obj, errors
+
+
+# a dialect's CSV controls: frictionless-py reports their problems as control-error
+CSV_CONTROLS = {"delimiter", "lineTerminator", "quoteChar", "doubleQuote", "escapeChar",
+                "nullSequence", "skipInitialSpace", "csv"}
+
+
+def _field_or(code: str, loc: tuple) -> str:
+    """The code frictionless-py gives a problem at ``loc``: a ``field-error`` inside one field
+    of a schema, a ``control-error`` in a dialect's CSV controls, else ``code``."""
+    if code == Code.SCHEMA and len(loc) >= 2 and loc[0] == "fields" and isinstance(loc[1], int):
+        return Code.FIELD
+    if code == Code.DIALECT and loc[:1] and loc[0] in CSV_CONTROLS:
+        return Code.CONTROL
+    return code
 
 
 def _loc_parts(dotted: str) -> list[Any]:

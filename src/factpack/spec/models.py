@@ -159,7 +159,11 @@ class Schema(Spec):
 
 
 class Dialect(Spec):
-    """CSV Dialect (v1 flat form; frictionless-5 ``csv: {...}`` controls are flattened in)."""
+    """CSV Dialect (v1 flat form; frictionless-5 ``csv: {...}`` controls are flattened in).
+
+    Strict, as frictionless-py's profile: ``header: "yes"`` is an error, not true."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, strict=True)
 
     schema_: str | None = PydField(default=None, alias="$schema")
     delimiter: str = ","
@@ -225,6 +229,15 @@ class Resource(Spec):
     description: str | None = None
     sources: list[Source] | None = None
     licenses: list[License] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _url_is_path(cls, data: Any) -> Any:
+        """Data Package v0's ``url`` is the ``path`` (frictionless-py reads it so)."""
+        if isinstance(data, dict) and data.get("url") and data.get("path") is None \
+                and data.get("data") is None:
+            data = {**{k: v for k, v in data.items() if k != "url"}, "path": data["url"]}
+        return data
 
 
 class Package(Spec):
