@@ -14,8 +14,6 @@ import sys
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, TextIO
 
-import polars as pl
-
 from .run import Report
 
 if TYPE_CHECKING:
