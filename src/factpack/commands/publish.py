@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from ..core import progress
 from ..core.errors import FactpackError
 from ..descriptors.load import repo_root
 
@@ -41,7 +42,8 @@ def cli(
         typer.echo(f"… {message}", err=True)
 
     if check_only:
-        problems = check(root, datasets, say)
+        with progress.stage("checking every release"):
+            problems = check(root, datasets, say)
         for p in problems:
             typer.echo(f"release check: {p}", err=True)
         if not problems:
@@ -52,5 +54,8 @@ def cli(
         raise FactpackError(f"--date {released_on}: expected YYYY-MM-DD, a real calendar date")
     from ..site.render import render  # the website, only when it is asked for
 
-    for line in publish(root, store_path, datasets, released_on, render if site else None, say):
+    with progress.stage("publishing"):
+        lines = list(publish(root, store_path, datasets, released_on, render if site else None,
+                             say))
+    for line in lines:
         typer.echo(line)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ..core import progress
 from ..core.errors import ErrorRecord
 from ..descriptors.load import LoadedPackage, load_target
 from .tables.keys import check_foreign_keys
@@ -89,7 +90,9 @@ def validate_package(pkg: LoadedPackage, release: bool = False) -> Report:
             referenced.setdefault(fk.reference.resource or res.name, set()).update(
                 fk.reference.fields)
     for res in pkg.resources:
-        result = check_table(res, strict=strict, referenced=referenced.get(res.name, set()))
+        with progress.rows(f"validating {res.name}", res.path) as tick:
+            result = check_table(res, strict=strict, referenced=referenced.get(res.name, set()),
+                                 tick=tick)
         results[res.name] = result
         frames.append(result.error_frame())
     frames += check_foreign_keys(results)

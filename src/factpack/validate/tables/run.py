@@ -9,6 +9,7 @@ is kept. Foreign keys, across tables, are checked afterwards
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import polars as pl
 import pyarrow as pa
@@ -28,7 +29,8 @@ from .rows import blank_rows, check_ragged, drop_oversized
 
 
 def check_table(res: LoadedResource, strict: bool = False,
-                referenced: set[str] | None = None) -> TableResult:
+                referenced: set[str] | None = None,
+                tick: Callable[[int], None] | None = None) -> TableResult:
     """Every layer-2 check of one resource except foreign keys.
 
     The file is read and checked in chunks; across chunks only what the checks across
@@ -40,13 +42,13 @@ def check_table(res: LoadedResource, strict: bool = False,
     block = READ_BLOCK
     while True:
         try:
-            return _check_table(res, strict, referenced, block)
+            return _check_table(res, strict, referenced, block, tick)
         except BlockTooSmall:
             block *= 16
 
 
 def _check_table(res: LoadedResource, strict: bool, referenced: set[str] | None,
-                 block: int) -> TableResult:
+                 block: int, tick: Callable[[int], None] | None = None) -> TableResult:
     result = TableResult(res)
     if res.path.stat().st_size == 0:
         result.errors.append(single_error(res, Code.SOURCE, f"{res.relpath}: the file is "
@@ -76,6 +78,8 @@ def _check_table(res: LoadedResource, strict: bool, referenced: set[str] | None,
     hook, sys.unraisablehook = sys.unraisablehook, quiet_decode_errors
     try:
         for frame, ragged in chunks:
+            if tick is not None:  # progress (rows read), on a terminal
+                tick(frame.height)
             n = len(result.errors)
             raw, canon, blanks = _check_chunk(res, result, frame, ragged, width, header,
                                               kept, checks)
