@@ -5,8 +5,8 @@ Proportionate to the package (frictionless-py reads ~15 000 rows a second on one
 - a CSV resource of up to :data:`FULL_CHECK_BYTES`: frictionless-py reads every row;
 - a larger one: frictionless-py reads a deterministic sample of :data:`SAMPLE_ROWS` rows
   (chosen by a generator seeded with the file's sha256, so a rebuild checks the same
-  rows), and factpack's own validator, whose verdicts the conformance and differential
-  corpora prove identical to frictionless-py's, reads every row of the built package;
+  rows), and factpack's own validator, checked against frictionless-py by the
+  conformance and differential corpora, reads every row of the built package's CSVs;
 - a Parquet twin: frictionless-py reads its first :data:`PARQUET_SAMPLE_ROWS` rows (its
   Parquet reader costs ~0.4 ms a row), and factpack proves every twin row equal to the CSV
   row (:func:`factpack.build.parquet.verify_package`).
