@@ -125,8 +125,11 @@ def _short(arg: str) -> str:
         return arg
 
 
+FACTPACK_PY = {"python": PY}  # --factpack core: the core install's python (validate cases)
+
+
 def factpack_cmd(pkg: Path, max_errors: int = HUGE, fmt: str = "json") -> list[str]:
-    return [PY, "-m", "factpack", "validate", str(pkg), "--format", fmt,
+    return [FACTPACK_PY["python"], "-m", "factpack", "validate", str(pkg), "--format", fmt,
             "--max-errors", str(max_errors)]
 
 
@@ -302,19 +305,69 @@ def bench_cold(spec: generate.Spec, runs: int, ref: dict | None) -> dict:
     pkg = generate.ensure(spec)
     out = OUT / "out" / f"cold-{spec.key}"
     print(f"\n== cold start: 1-row package {_short(str(pkg))}, {runs} interleaved runs", flush=True)
-    jobs = [("factpack", factpack_cmd(pkg), out / "factpack.json"),
+    core = core_install()
+    jobs = [("factpack", [PY, *factpack_cmd(pkg)[1:]], out / "factpack.json"),
             ("import polars", [PY, "-c", "import polars"], out / "polars.log")]
     if ref:
         jobs.append((f"frictionless ({ref['kind']})",
                      [ref["exe"], "validate", "--json", str(pkg)], out / "frictionless.json"))
-    got = repeat(jobs, runs, spec.rows)
-    case = {"package": _short(str(pkg)), "runs": runs, "factpack": got[0], "import_polars": got[1],
-            "factpack_over_import_polars": got[0]["median_seconds"] / got[1]["median_seconds"]}
+    if core:
+        cmd = [core["python"], *factpack_cmd(pkg)[1:]]
+        jobs += [("factpack (core install)", cmd, out / "factpack-core.json"),
+                 ("import polars (core install)", [core["python"], "-c", "import polars"],
+                  out / "polars-core.log")]
+    got = dict(zip([j[0] for j in jobs], repeat(jobs, runs, spec.rows), strict=True))
+    case = {"package": _short(str(pkg)), "runs": runs, "factpack": got["factpack"],
+            "import_polars": got["import polars"],
+            "factpack_over_import_polars": got["factpack"]["median_seconds"]
+            / got["import polars"]["median_seconds"]}
     if ref:
         case["reference"] = {k: ref[k] for k in ("kind", "venv", "frictionless") if k in ref}
-        case["frictionless"] = got[2]
-        case["frictionless_over_factpack"] = got[2]["median_seconds"] / got[0]["median_seconds"]
+        case["frictionless"] = got[jobs[2][0]]
+        case["frictionless_over_factpack"] = (case["frictionless"]["median_seconds"]
+                                              / got["factpack"]["median_seconds"])
+    if core:
+        case["core_install"] = {k: v for k, v in core.items() if k != "python"}
+        case["factpack_core"] = got["factpack (core install)"]
+        case["import_polars_core"] = got["import polars (core install)"]
+        case["factpack_core_over_import_polars"] = (
+            case["factpack_core"]["median_seconds"] / case["import_polars_core"]["median_seconds"])
+        if ref:
+            case["frictionless_over_factpack_core"] = (
+                case["frictionless"]["median_seconds"] / case["factpack_core"]["median_seconds"])
     return case
+
+
+def core_install() -> dict | None:
+    """factpack as ``pip install factpack`` gives it: a bare venv with the core only (the
+    lock file's versions), ``build/bench/factpack-core-venv``, reinstalled from this tree
+    each run. Without numpy, which pyarrow imports when it is there (~0.2 s). Returns the
+    venv's python and the size of its site-packages, or None if it cannot be made."""
+    venv = OUT / "factpack-core-venv"
+    uv = Path(PY).with_name("uv")
+    python = venv / "bin" / "python"
+    try:
+        if not python.is_file():
+            subprocess.run([shutil.which("python3") or "python3", "-m", "venv", str(venv)],
+                           check=True, capture_output=True)
+        reqs = subprocess.run([str(uv), "export", "--frozen", "--no-dev", "--no-hashes",
+                               "--no-emit-project", "--no-header"], cwd=ROOT, check=True,
+                              capture_output=True, text=True).stdout
+        (venv / "requirements.txt").write_text(reqs)
+        for args in (["-r", str(venv / "requirements.txt")],
+                     ["--no-deps", "--reinstall-package", "factpack", str(ROOT)]):
+            subprocess.run([str(uv), "pip", "install", "-q", "--python", str(python), *args],
+                           check=True, capture_output=True, text=True)
+    except (subprocess.CalledProcessError, OSError) as e:
+        print(f"    the core install could not be made ({e}); skipped", flush=True)
+        return None
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file() and not p.is_symlink())
+    own = {"pip", "setuptools", "_distutils_hack", "pkg_resources"}  # the venv's, not ours
+    tools = sum(p.stat().st_size for d in site.iterdir() if d.name.split("-")[0] in own
+                for p in ([d] if d.is_file() else d.rglob("*")) if p.is_file())
+    return {"python": str(python), "venv": _short(str(venv)),
+            "site_packages_bytes": size - tools, "numpy": (site / "numpy").is_dir()}
 
 
 # ---------------------------------------------------------------- the reference tool
@@ -542,6 +595,19 @@ def table(results: dict) -> str:
                                 *_m(fr)[:2], mib(fr["peak_rss_bytes"]),
                                 ("frictionless/factpack "
                                 f"{cold['frictionless_over_factpack']:.2f}")]))
+        if cold.get("factpack_core"):
+            fc, pc = cold["factpack_core"], cold["import_polars_core"]
+            ratio = f"factpack/import polars {cold['factpack_core_over_import_polars']:.2f}"
+            if "frictionless_over_factpack_core" in cold:
+                ratio += f"; frictionless/factpack {cold['frictionless_over_factpack_core']:.2f}"
+            lines.append(_line(["factpack validate (core install)", *_m(fc)[:2],
+                                mib(fc["peak_rss_bytes"]), ratio]))
+            lines.append(_line(["python -c 'import polars' (core install)", *_m(pc)[:2],
+                                mib(pc["peak_rss_bytes"]), ""]))
+            ci = cold["core_install"]
+            lines += ["", (f"Core install ({ci['venv']}, lock file versions): site-packages "
+                           f"{ci['site_packages_bytes'] / 2**20:,.0f} MiB without pip and "
+                           f"setuptools; numpy {'present' if ci['numpy'] else 'absent'}.")]
         lines.append("")
     lines += [("| profile | rows | variant | tool | median s | CPU s | rows/s | peak RSS | ratio "
               "| identical |"), "|---|---:|---|---|---:|---:|---:|---:|---|---|"]
@@ -624,8 +690,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--build-runs", type=int, default=1,
                     help="runs of the build case (default 1: a build re-checks with frictionless)")
     ap.add_argument("--no-many-errors", action="store_true", help="skip the million-errors case")
+    ap.add_argument("--factpack", choices=["venv", "core"], default="venv",
+                    help="validate cases run factpack from .venv or from a core install "
+                         "(no extras: not for the project's dataset, whose rules need one)")
     ap.add_argument("--output", type=Path, default=OUT / "results.json")
     a = ap.parse_args(argv)
+    if a.factpack == "core":
+        core = core_install()
+        if core is None:
+            ap.error("--factpack core: the core install could not be made")
+        FACTPACK_PY["python"] = core["python"]
     quick = a.quick
     a.sizes = a.sizes or (f"10,dataset,{QUICK_SIZE}" if quick else "10,dataset,1M,10M")
     a.runs = a.runs or (1 if quick else 3)

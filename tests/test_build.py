@@ -429,8 +429,9 @@ def test_changed_csv_is_caught(built: Path, tmp_path: Path) -> None:
 
 def test_layer4_runs_frictionless_on_every_csv_row_and_a_sample_of_each_parquet_twin(
         built: Path, descriptor: dict) -> None:
-    jobs = dict(check.frictionless_jobs(built))
-    assert jobs == {r["name"]: None if r["format"] == "csv" else check.PARQUET_SAMPLE_ROWS
+    plan = check.frictionless_jobs(built)
+    jobs = {name: limit for _, name, limit in plan.jobs}
+    assert not plan.sampled and jobs == {r["name"]: None if r["format"] == "csv" else check.PARQUET_SAMPLE_ROWS
                     for r in descriptor["resources"]}
 
 
@@ -467,6 +468,40 @@ def test_layer4_still_runs_frictionless_on_the_parquet_twins(built: Path, tmp_pa
              for e in check.check_built(folder, layer4_mode)}
     assert ("constraint-error", "visits-parquet", True) in found  # frictionless-py's sample
     assert ("schema-error", "visits-parquet", False) in found  # factpack: not the CSV's schema
+
+
+def test_layer4_sample_rows_are_fixed_by_the_seed() -> None:
+    rows = check.sample_rows(1000, "sha256:ab", 10)
+    assert rows == check.sample_rows(1000, "sha256:ab", 10) == sorted(set(rows))
+    assert rows != check.sample_rows(1000, "sha256:cd", 10)
+    assert len(rows) in (10, 11, 12) and rows[0] == 0 and rows[-1] == 999
+    assert check.sample_rows(5, "x", 10) == [0, 1, 2, 3, 4]
+
+
+def test_layer4_samples_a_large_csv_and_validates_every_row_with_factpack(
+        built: Path, tmp_path: Path, monkeypatch, capsys) -> None:
+    # Every CSV counts as large (full_max_bytes=0); the sample is the first and last rows.
+    monkeypatch.setattr(check, "sample_rows", lambda n, seed, k=None: [0, n - 1])
+    folder = tampered(built, tmp_path)
+    target = folder / "data" / "visits.csv"
+    lines = target.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert lines[2].startswith("2,") and lines[4].startswith("10,")  # rows 3 and 5
+    lines[2] = lines[2].replace("2024-02-29", "2024-02-30")  # outside the sample
+    lines[4] = lines[4].replace("2025-07-24", "2025-07-99")  # the sample's last row
+    target.write_text("".join(lines), encoding="utf-8")
+    rehash(folder, "visits")
+    plan = check.frictionless_jobs(folder, 0, tmp_path / "sample")
+    assert plan.sampled and plan.rows["visits"] == [0, 3]
+    assert any(line.startswith("layer 4: visits") and "sample of 2 rows" in line
+               for line in plan.log)
+    errors = check.check_built(folder, check.PARALLEL_MIN_BYTES, 0)
+    assert "visits (0 MiB): frictionless-py on a sample of 2 rows" in capsys.readouterr().err
+    theirs = {(e.resource, e.row, e.code) for e in errors
+              if e.message.startswith("frictionless")}
+    assert ("visits", 5, "type-error") in theirs  # row 3 of the sample, 5 of the package
+    assert not any(row == 3 for _, row, _ in theirs)
+    ours = {(e.resource, e.row, e.code) for e in errors if e.message.startswith("factpack")}
+    assert {("visits", 3, "type-error"), ("visits", 5, "type-error")} <= ours
 
 
 # ---------------------------------------------------------------- CSV round trip

@@ -1,40 +1,67 @@
 """Layer 4: the built package re-checked by frictionless-py, and by factpack where it looks away.
 
-frictionless-py runs on every row of every CSV resource, but on only the first
-:data:`PARQUET_SAMPLE_ROWS` rows of each Parquet twin: its Parquet reader costs ~0.4 ms a
-row (~8 minutes for a 1 M-row twin, 6× the CSV), and factpack proves every twin row equal
-to the CSV row frictionless-py checked (:func:`factpack.build.parquet.verify_package`). In a
-large package the frictionless-py runs go to two worker processes while this one does its
-own checks.
+Proportionate to the package (frictionless-py reads ~15 000 rows a second on one core):
+
+- a CSV resource of up to :data:`FULL_CHECK_BYTES`: frictionless-py reads every row;
+- a larger one: frictionless-py reads a deterministic sample of :data:`SAMPLE_ROWS` rows
+  (chosen by a generator seeded with the file's sha256, so a rebuild checks the same
+  rows), and factpack's own validator, checked against frictionless-py by the
+  conformance and differential corpora, reads every row of the built package's CSVs;
+- a Parquet twin: frictionless-py reads its first :data:`PARQUET_SAMPLE_ROWS` rows (its
+  Parquet reader costs ~0.4 ms a row), and factpack proves every twin row equal to the CSV
+  row (:func:`factpack.build.parquet.verify_package`).
+
+Each decision is printed on stderr (the build log). In a large package the frictionless-py
+runs go to two worker processes while this one does its own checks.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import random
+import shutil
 import subprocess
 import sys
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import polars as pl
 import pyarrow.parquet as pq
 
 from ..core.errors import Code, ErrorRecord
 from . import parquet, sqlite
 
 PARQUET_SAMPLE_ROWS = 10_000  # frictionless-py's rows per Parquet twin, see frictionless_jobs
+FULL_CHECK_BYTES = 8 << 20  # a CSV up to this size: frictionless-py reads it all (~5–10 s)
+SAMPLE_ROWS = 20_000  # frictionless-py's rows of a larger CSV (~1–2 s), plus the first and last
 PARALLEL_MIN_BYTES = 20 << 20  # less data: starting two worker processes (~1 s) costs more
 # The worker's entry point: this module's worker(), run in a fresh interpreter.
-WORKER = "import sys; from factpack.build.check import worker; worker(sys.argv[1], sys.argv[2])"
+WORKER = "import sys; from factpack.build.check import worker; worker(sys.argv[1])"
 
-Job = tuple[str | None, int | None]  # (resource name or None for all, row limit or None)
+# (descriptor, resource name or None for all, row limit or None)
+Job = tuple[str, str | None, int | None]
 
 
-def frictionless_errors(descriptor: Path, name: str | None = None,
+@dataclass
+class Plan:
+    """Layer 4's frictionless-py runs, and what was sampled."""
+
+    jobs: list[Job]
+    log: list[str] = field(default_factory=list)  # one line per decision, for the build log
+    rows: dict[str, list[int]] = field(default_factory=dict)  # sampled resource -> its rows
+    sampled: bool = False
+
+
+def frictionless_errors(descriptor: str | Path, name: str | None = None,
                         limit_rows: int | None = None) -> list[ErrorRecord]:
     """The reference tool's verdict on a built package (or one of its resources, or the
     first ``limit_rows`` rows of it), as error records: ``frictionless validate
     datapackage.json [--resource-name NAME] [--limit-rows N]``."""
     import frictionless
 
+    descriptor = Path(descriptor)
     try:
         result = frictionless.validate(str(descriptor), name=name, limit_rows=limit_rows)
     except frictionless.FrictionlessException as exc:
@@ -52,81 +79,171 @@ def frictionless_errors(descriptor: Path, name: str | None = None,
     return out
 
 
-def frictionless_jobs(folder: Path) -> list[Job]:
-    """Layer 4's frictionless-py runs: (resource name, row limit), largest file first.
+def frictionless_jobs(folder: Path, full_max_bytes: int = FULL_CHECK_BYTES,
+                      sample_dir: Path | None = None) -> Plan:
+    """Layer 4's frictionless-py runs, largest file first (see the module's docstring).
 
-    Every row of every CSV resource. A Parquet twin only up to
-    :data:`PARQUET_SAMPLE_ROWS` rows: frictionless-py 5.21 reads Parquet through
-    pandas, row by row and field by field (~0.4 ms a row, 6× its CSV reader), and
-    :func:`factpack.build.parquet.verify_package` proves each of the twin's rows equal to
-    its CSV twin's, typed. So the sample shows that the reference tool opens the
-    file and accepts its types and twin schema; the CSV run covers the values.
-    A descriptor that cannot be read gets one run on the whole package.
+    A CSV larger than ``full_max_bytes`` is sampled into ``sample_dir`` (a package there
+    holding the sample and every other CSV resource, linked); without ``sample_dir``
+    every CSV is read whole. A descriptor that cannot be read gets one run on the whole
+    package.
     """
+    descriptor = str(folder / "datapackage.json")
     try:
-        resources = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))[
-            "resources"]
-        jobs = [(r["name"], PARQUET_SAMPLE_ROWS if r.get("format") == "parquet" else None,
-                 (folder / r["path"]).stat().st_size) for r in resources]
+        desc = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+        sized = sorted(((r, (folder / r["path"]).stat().st_size) for r in desc["resources"]),
+                       key=lambda j: -j[1])
     except (OSError, ValueError, KeyError, TypeError):
-        return [(None, None)]
-    return [(name, limit) for name, limit, _ in sorted(jobs, key=lambda j: -j[2])]
+        return Plan([(descriptor, None, None)], ["layer 4: frictionless-py on the package"])
+    plan = Plan([])
+    big = {r["name"] for r, size in sized if r.get("format") != "parquet"
+           and size > full_max_bytes} if sample_dir is not None else set()
+    if big:
+        plan.rows = write_sample(folder, desc, big, sample_dir)
+    for r, size in sized:
+        name = r["name"]
+        if r.get("format") == "parquet":
+            plan.jobs.append((descriptor, name, PARQUET_SAMPLE_ROWS))
+            plan.log.append(f"layer 4: {name}: frictionless-py on its first "
+                            f"{PARQUET_SAMPLE_ROWS:,} rows; factpack compares every row "
+                            "with its CSV twin")
+        elif name in big:
+            plan.jobs.append((str(sample_dir / "datapackage.json"), name, None))
+            plan.log.append(f"layer 4: {name} ({size / 2**20:.0f} MiB): frictionless-py on a "
+                            f"sample of {len(plan.rows[name]):,} rows (seeded by its hash); "
+                            "factpack's validator on every row")
+        else:
+            plan.jobs.append((descriptor, name, None))
+            plan.log.append(f"layer 4: {name}: frictionless-py on every row")
+    plan.sampled = bool(big)
+    return plan
 
 
-def check_built(folder: Path, parallel_min_bytes: int = PARALLEL_MIN_BYTES) -> list[ErrorRecord]:
+def sample_rows(n: int, seed: str, k: int | None = None) -> list[int]:
+    """``k`` (:data:`SAMPLE_ROWS`) of the data rows ``0…n-1``, sorted, always with the first
+    and the last: the same for the same ``seed`` (the file's hash), so a rebuild checks the
+    same rows."""
+    k = SAMPLE_ROWS if k is None else k
+    chosen = set(random.Random(seed).sample(range(n), min(k, n))) | ({0, n - 1} if n else set())
+    return sorted(chosen)
+
+
+def write_sample(folder: Path, desc: dict, big: set[str], out: Path) -> dict[str, list[int]]:
+    """A package in ``out`` with every CSV resource of ``desc``: those in ``big`` cut to
+    :func:`sample_rows` (without ``hash`` and ``bytes``, and without the foreign keys that
+    point into a sample), the others linked. Returns the rows kept of each sample."""
+    (out / "data").mkdir(parents=True, exist_ok=True)
+    kept, resources = {}, []
+    for r in desc["resources"]:
+        if r.get("format") == "parquet":
+            continue
+        src, dst = folder / r["path"], out / r["path"]
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        r = dict(r)
+        if r["name"] in big:
+            text = pl.read_csv(src, infer_schema=False)  # every cell as written
+            rows = sample_rows(text.height, r.get("hash", r["name"]))
+            text[rows].write_csv(dst)
+            kept[r["name"]] = rows
+            r.pop("hash", None)
+            r.pop("bytes", None)
+            schema = r["schema"] = dict(r["schema"])
+            schema["foreignKeys"] = [  # "" or no resource: the table itself
+                fk for fk in schema.get("foreignKeys", [])
+                if (fk["reference"].get("resource") or r["name"]) not in big]
+        else:
+            try:
+                os.link(src, dst)
+            except OSError:  # another file system
+                shutil.copyfile(src, dst)
+        resources.append(r)
+    (out / "datapackage.json").write_text(json.dumps({**desc, "resources": resources}),
+                                          encoding="utf-8")
+    return kept
+
+
+def check_built(folder: Path, parallel_min_bytes: int = PARALLEL_MIN_BYTES,
+                full_max_bytes: int = FULL_CHECK_BYTES) -> list[ErrorRecord]:
     """Layer 4: frictionless-py on ``datapackage.json`` (see :func:`frictionless_jobs`), and
     factpack's own checks of the Parquet files (hash, types, rows against the CSV) and of
-    the SQLite database.
+    the SQLite database; where a CSV was sampled, factpack's validator on every row.
 
     frictionless-py is pure Python, one core per run. When the package's data holds at
     least ``parallel_min_bytes``, its runs go to two worker processes (the largest file in
     one, the rest in the other) while this process does its own checks.
     """
-    descriptor = folder / "datapackage.json"
-    jobs = frictionless_jobs(folder)
-    size = sum(p.stat().st_size for p in (folder / "data").glob("*") if p.is_file())
-    if size < parallel_min_bytes:
-        theirs = [e for job in jobs for e in frictionless_errors(descriptor, *job)]
-        ours = own_checks(folder)
-    else:
-        workers = [start_worker(descriptor, part) for part in (jobs[:1], jobs[1:]) if part]
-        try:
-            ours = own_checks(folder)
-            theirs = [e for w in workers for e in worker_errors(w, descriptor)]
-        finally:  # e.g. interrupted: no run is left behind
-            for w in workers:
-                w.kill()
+    scratch = Path(tempfile.mkdtemp(prefix="factpack-layer4-"))
+    try:
+        plan = frictionless_jobs(folder, full_max_bytes, scratch / "sample")
+        for line in plan.log:
+            print(line, file=sys.stderr)
+        jobs = plan.jobs
+        size = sum(p.stat().st_size for p in (folder / "data").glob("*") if p.is_file())
+        if size < parallel_min_bytes:
+            theirs = [e for job in jobs for e in frictionless_errors(*job)]
+            ours = own_checks(folder, plan.sampled)
+        else:
+            workers = [start_worker(part) for part in (jobs[:1], jobs[1:]) if part]
+            try:
+                ours = own_checks(folder, plan.sampled)
+                theirs = [e for w in workers for e in worker_errors(w, folder)]
+            finally:  # e.g. interrupted: no run is left behind
+                for w in workers:
+                    w.kill()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    theirs = [in_the_package(e, plan.rows) for e in theirs]
     return list(dict.fromkeys(theirs + ours))  # each run reports the package's own errors
 
 
-def start_worker(descriptor: Path, jobs: list[Job]) -> subprocess.Popen:
+def in_the_package(error: ErrorRecord, rows: dict[str, list[int]]) -> ErrorRecord:
+    """An error frictionless-py found in a sample, with the row number it has in the package."""
+    kept = rows.get(error.resource or "")
+    if kept is None or error.row is None or not 2 <= error.row < len(kept) + 2:
+        return error
+    return error.model_copy(update={"row": kept[error.row - 2] + 2})
+
+
+def start_worker(jobs: list[Job]) -> subprocess.Popen:
     """A process that runs :func:`frictionless_errors` for each job (see :func:`worker`).
 
     A fresh interpreter rather than multiprocessing: no forked polars thread pool, and
     no re-run of the ``__main__`` module that started the build.
     """
-    return subprocess.Popen([sys.executable, "-c", WORKER, str(descriptor), json.dumps(jobs)],
+    return subprocess.Popen([sys.executable, "-c", WORKER, json.dumps(jobs)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def worker(descriptor: str, jobs: str) -> None:
+def worker(jobs: str) -> None:
     """Print the error records of each job's frictionless-py run, one JSON line each."""
-    for name, limit in json.loads(jobs):
-        for e in frictionless_errors(Path(descriptor), name, limit):
+    for descriptor, name, limit in json.loads(jobs):
+        for e in frictionless_errors(descriptor, name, limit):
             print(e.model_dump_json())
 
 
-def worker_errors(proc: subprocess.Popen, descriptor: Path) -> list[ErrorRecord]:
+def worker_errors(proc: subprocess.Popen, folder: Path) -> list[ErrorRecord]:
     out, err = proc.communicate()
     if proc.returncode != 0:
-        return [ErrorRecord(code=Code.PACKAGE, path=descriptor.name,
+        return [ErrorRecord(code=Code.PACKAGE, path="datapackage.json",
                             message=f"frictionless: the check failed to run: {err.strip()}")]
     return [ErrorRecord.model_validate_json(line) for line in out.splitlines()]
 
 
-def own_checks(folder: Path) -> list[ErrorRecord]:
+def own_checks(folder: Path, every_row: bool = False) -> list[ErrorRecord]:
     """factpack's check of what frictionless-py skips (:func:`parquet.verify_package`),
-    then of the SQLite database."""
+    then of the SQLite database; with ``every_row`` (a CSV was sampled), first factpack's
+    validator on every row of the built package's CSV files."""
+    if every_row:
+        from ..descriptors.load import load_target
+        from ..validate.run import validate_package
+
+        # The CSV resources only: verify_package compares every Parquet row with them.
+        pkg = load_target(folder / "datapackage.json", folder)
+        pkg.resources = [r for r in pkg.resources if r.format != "parquet"]
+        report = validate_package(pkg)
+        if not report.valid:
+            return [e.model_copy(update={"message": f"factpack: {e.message}"})
+                    for e in report.records(1000)]
     errors = parquet.verify_package(folder)
     if errors:
         return errors

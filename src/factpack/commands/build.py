@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from ..core import progress
 from ..core.errors import FactpackError
 from ..descriptors.load import dataset_dirs, repo_root
 from ..validate import report as output
@@ -30,7 +31,8 @@ def cli(
     folders = [dataset_folder(d, root) for d in datasets] if datasets else dataset_dirs(root)
     if not folders:
         raise FactpackError(f"no datasets under {root / 'datasets'}")
-    checked = validate_datasets(folders, root)  # all first: one invalid, nothing built
+    with progress.stage("validating (layers 1–3)"):
+        checked = validate_datasets(folders, root)  # all first: one invalid, nothing built
     err = Console(stderr=True)
     if not all(report.valid for _, report in checked):
         output.write_text([report for _, report in checked], max_errors)
@@ -39,7 +41,9 @@ def cli(
     console = Console(soft_wrap=True)
     for (pkg, report), folder in zip(checked, folders, strict=True):
         try:
-            target = build_validated(pkg, report, folder, out or root / "build", force)
+            with progress.stage(f"building {pkg.name}: the files, then layer 4 (frictionless-py "
+                                "and factpack's checks of the built package)"):
+                target = build_validated(pkg, report, folder, out or root / "build", force)
         except BuildInvalid as exc:
             output.write_text([exc.report], max_errors)
             err.print(f"[red]{exc}[/red]")

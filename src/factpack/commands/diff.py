@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from ..core import progress
 from ..descriptors.load import repo_root
 
 
@@ -36,7 +37,8 @@ def cli(
     # the stage's code, imported only when this command runs (its extra may be missing)
     from ..release.diff import bump_line, diff_specs, text
 
-    report = diff_specs(old, new, repo_root(), max(limit, 0), store)
+    with progress.stage(f"comparing {old} and {new}"):
+        report = diff_specs(old, new, repo_root(), max(limit, 0), store)
     if bump:
         typer.echo(bump_line(report))
         raise typer.Exit(0)

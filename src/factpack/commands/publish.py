@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from ..core import progress
 from ..core.errors import FactpackError
 from ..descriptors.load import repo_root
 
@@ -42,7 +43,8 @@ def cli(
         typer.echo(f"… {message}", err=True)
 
     if check_only:
-        problems = check(root, datasets, say)
+        with progress.stage("checking every release"):
+            problems = check(root, datasets, say)
         for p in problems:
             typer.echo(f"release check: {p}", err=True)
         if not problems:
@@ -53,13 +55,14 @@ def cli(
         raise FactpackError(f"--date {released_on}: expected YYYY-MM-DD, a real calendar date")
     from ..site.render import render  # the website, only when it is asked for
 
-    if store_path is not None and store_path.lower().startswith("s3://"):
-        from ..release.s3publish import publish_to_bucket
+    with progress.stage("publishing"):
+        if store_path is not None and store_path.lower().startswith("s3://"):
+            from ..release.s3publish import publish_to_bucket
 
-        lines = publish_to_bucket(root, store_path, datasets, released_on,
-                                  render if site else None, say)
-    else:
-        lines = publish(root, Path(store_path) if store_path else None, datasets, released_on,
-                        render if site else None, say)
+            lines = list(publish_to_bucket(root, store_path, datasets, released_on,
+                                           render if site else None, say))
+        else:
+            lines = list(publish(root, Path(store_path) if store_path else None, datasets,
+                                 released_on, render if site else None, say))
     for line in lines:
         typer.echo(line)

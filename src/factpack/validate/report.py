@@ -14,8 +14,6 @@ import sys
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, TextIO
 
-import polars as pl
-
 from .run import Report
 
 if TYPE_CHECKING:
@@ -24,12 +22,7 @@ if TYPE_CHECKING:
 
 def counts(report: Report) -> dict[str, dict[str, int]]:
     """Exact error counts per code and per resource/field."""
-    e = report.errors
-    by_code = dict(e.group_by("code").len().sort("code").iter_rows())
-    by_field = (e.with_columns(pl.format("{}.{}", pl.col("resource").fill_null("-"),
-                                          pl.col("field").fill_null("-")).alias("f"))
-                .group_by("f").len().sort("f").iter_rows())
-    return {"by_code": by_code, "by_field": dict(by_field)}
+    return report.counts
 
 
 def write_json(reports: list[Report], max_errors: int, out: TextIO | None = None) -> None:

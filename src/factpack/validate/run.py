@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ..core import progress
 from ..core.errors import ErrorRecord
 from ..descriptors.load import LoadedPackage, load_target
 from .tables.keys import check_foreign_keys
@@ -37,6 +38,40 @@ class Report:
         return [ErrorRecord(**{k: v for k, v in row.items() if v is not None})
                 for row in frame.iter_rows(named=True)]
 
+    @property
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Exact error counts: ``by_code`` and ``by_field`` (``resource.field``, ``-`` for none)."""
+        e = self.errors
+        by_code = dict(e.group_by("code").len().sort("code").iter_rows())
+        by_field = (e.with_columns(pl.format("{}.{}", pl.col("resource").fill_null("-"),
+                                              pl.col("field").fill_null("-")).alias("f"))
+                    .group_by("f").len().sort("f").iter_rows())
+        return {"by_code": by_code, "by_field": dict(by_field)}
+
+
+@dataclass(frozen=True)
+class Result:
+    """The verdict on one target, for Python callers (:func:`check`)."""
+
+    valid: bool
+    errors: list[ErrorRecord]  # every error, in file order
+    counts: dict[str, dict[str, int]]  # exact: by_code, by_field
+    report: Report  # the same errors as a polars frame (``report.errors``), and the tables
+
+
+def check(target: str | Path, release: bool = False, root: str | Path | None = None) -> Result:
+    """Validate a dataset folder or name, a ``datapackage.json``/``.yaml``, a resource, a
+    schema or a bare CSV, as ``factpack validate TARGET`` does (layers 1–3).
+
+    Unusable input (no such file, an unreadable descriptor) raises
+    :class:`factpack.core.errors.FactpackError`; invalid data is in the result.
+    """
+    from ..descriptors.load import repo_root
+
+    report = validate_target(target, Path(root) if root is not None else repo_root(),
+                             release=release)
+    return Result(report.valid, report.records(), report.counts, report)
+
 
 def records_frame(records: list[ErrorRecord]) -> pl.DataFrame:
     if not records:
@@ -55,7 +90,9 @@ def validate_package(pkg: LoadedPackage, release: bool = False) -> Report:
             referenced.setdefault(fk.reference.resource or res.name, set()).update(
                 fk.reference.fields)
     for res in pkg.resources:
-        result = check_table(res, strict=strict, referenced=referenced.get(res.name, set()))
+        with progress.rows(f"validating {res.name}", res.path) as tick:
+            result = check_table(res, strict=strict, referenced=referenced.get(res.name, set()),
+                                 tick=tick)
         results[res.name] = result
         frames.append(result.error_frame())
     frames += check_foreign_keys(results)

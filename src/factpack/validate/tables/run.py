@@ -9,6 +9,7 @@ is kept. Foreign keys, across tables, are checked afterwards
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import polars as pl
 import pyarrow as pa
@@ -29,7 +30,8 @@ from .sources import SourceProblem, local_table
 
 
 def check_table(res: LoadedResource, strict: bool = False,
-                referenced: set[str] | None = None) -> TableResult:
+                referenced: set[str] | None = None,
+                tick: Callable[[int], None] | None = None) -> TableResult:
     """Every layer-2 check of one resource except foreign keys.
 
     The file is read and checked in chunks; across chunks only what the checks across
@@ -45,7 +47,7 @@ def check_table(res: LoadedResource, strict: bool = False,
             block = READ_BLOCK
             while True:
                 try:
-                    return _check_table(plain, strict, referenced, block, integrity)
+                    return _check_table(plain, strict, referenced, block, integrity, tick)
                 except BlockTooSmall:
                     block *= 16
     except SourceProblem as exc:
@@ -55,7 +57,8 @@ def check_table(res: LoadedResource, strict: bool = False,
 
 
 def _check_table(res: LoadedResource, strict: bool, referenced: set[str] | None,
-                 block: int, integrity: list[pl.DataFrame]) -> TableResult:
+                 block: int, integrity: list[pl.DataFrame],
+                 tick: Callable[[int], None] | None = None) -> TableResult:
     result = TableResult(res)
     result.errors += integrity
     if res.format == "file":  # not a table: its bytes and hash only
@@ -86,6 +89,8 @@ def _check_table(res: LoadedResource, strict: bool, referenced: set[str] | None,
     hook, sys.unraisablehook = sys.unraisablehook, quiet_decode_errors
     try:
         for frame, ragged in chunks:
+            if tick is not None:  # progress (rows read), on a terminal
+                tick(frame.height)
             n = len(result.errors)
             raw, canon, blanks = _check_chunk(res, result, frame, ragged, width, header,
                                               kept, checks)
