@@ -26,17 +26,22 @@ def by_distinct(col: pl.Expr, fn: Callable[[str], object], dtype: pl.DataType,
 
     def run(s: pl.Series) -> pl.Series:
         frame = s.struct.unnest()
-        text, value = frame.get_column("t"), frame.get_column("v")
-        todo = text.filter(text.is_not_null() & value.is_null()).unique()
-        if todo.is_empty():
-            return value
-        table = pl.DataFrame({"t": todo, "p": pl.Series([_safe(fn, x) for x in todo.to_list()],
-                                                         dtype=dtype)})
-        return (frame.join(table, on="t", how="left", maintain_order="left", nulls_equal=False)
-                .select(pl.coalesce("v", "p")).to_series().alias(s.name))
+        return fill_distinct(frame.get_column("t"), frame.get_column("v"), fn).alias(s.name)
 
     both = pl.struct(col.cast(pl.String).alias("t"), done.alias("v"))
     return both.map_batches(run, return_dtype=dtype)
+
+
+def fill_distinct(text: pl.Series, value: pl.Series, fn: Callable[[str], object]) -> pl.Series:
+    """``value``, its nulls where ``text`` is not null filled by ``fn`` of each distinct text."""
+    todo = text.filter(text.is_not_null() & value.is_null()).unique()
+    if todo.is_empty():
+        return value
+    table = pl.DataFrame({"t": todo, "p": pl.Series([_safe(fn, x) for x in todo.to_list()],
+                                                     dtype=value.dtype)})
+    frame = pl.DataFrame({"t": text, "v": value})
+    return (frame.join(table, on="t", how="left", maintain_order="left", nulls_equal=False)
+            .select(pl.coalesce("v", "p")).to_series())
 
 
 def _safe(fn: Callable[[str], object], text: str) -> object:
