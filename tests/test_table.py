@@ -191,16 +191,19 @@ def test_bare_csv_target_checks_structure(tmp_path: Path) -> None:
         ("blank-row", 3, 3, None), ("missing-cell", 4, 4, "id2")]
 
 
-def test_pattern_polars_cannot_run_is_run_by_python(tmp_path: Path) -> None:
-    # Look-ahead is Python (and XML Schema) regex syntax that polars' engine refuses.
-    csv = "code\nab1\nxb2\n\nab\n"
-    fields = [{"name": "code", "type": "string", "constraints": {"pattern": "(?!x)[a-z]+[0-9]"}}]
+def test_pattern_polars_cannot_run_is_refused_not_backtracked(tmp_path: Path) -> None:
+    # Look-ahead is Python regex syntax that polars' linear-time engine refuses. Run by
+    # Python's re, a pattern like this backtracks for minutes on a 32-character cell, so
+    # factpack refuses it (a schema error naming the field and pattern) and reads no cell
+    # with it (issue 16). frictionless-py runs it: an intended difference (README).
+    csv = "code\nab1\nxb2\n\n" + "a" * 32 + "!\n"
+    fields = [{"name": "code", "type": "string", "constraints": {"pattern": "(?!x)(a|a)*[0-9]"}}]
     path = package(tmp_path, csv, fields)
-    assert found(path) == [("constraint-error", 3, 3, "code"), ("blank-row", 4, 4, None),
-                           ("constraint-error", 5, 5, "code")]
-    report = frictionless.validate(str(path))
-    assert [(e.type, e.row_number) for e in report.tasks[0].errors] == [
-        ("constraint-error", 3), ("blank-row", 4), ("constraint-error", 5)]
+    report = validate_target(path, path.parent)
+    rows = report.errors.select("code", "field", "message").rows()
+    assert [(c, f) for c, f, _ in rows] == [("schema-error", "code")]
+    assert "(?!x)(a|a)*[0-9]" in rows[0][2] and "look-around" in rows[0][2]
+    # (frictionless-py's side is pinned by constraints/pattern/lookahead, on benign cells)
 
 
 def test_typed_keys_compare_values_not_spellings(tmp_path: Path) -> None:

@@ -26,17 +26,22 @@ def by_distinct(col: pl.Expr, fn: Callable[[str], object], dtype: pl.DataType,
 
     def run(s: pl.Series) -> pl.Series:
         frame = s.struct.unnest()
-        text, value = frame.get_column("t"), frame.get_column("v")
-        todo = text.filter(text.is_not_null() & value.is_null()).unique()
-        if todo.is_empty():
-            return value
-        table = pl.DataFrame({"t": todo, "p": pl.Series([_safe(fn, x) for x in todo.to_list()],
-                                                         dtype=dtype)})
-        return (frame.join(table, on="t", how="left", maintain_order="left", nulls_equal=False)
-                .select(pl.coalesce("v", "p")).to_series().alias(s.name))
+        return fill_distinct(frame.get_column("t"), frame.get_column("v"), fn).alias(s.name)
 
     both = pl.struct(col.cast(pl.String).alias("t"), done.alias("v"))
     return both.map_batches(run, return_dtype=dtype)
+
+
+def fill_distinct(text: pl.Series, value: pl.Series, fn: Callable[[str], object]) -> pl.Series:
+    """``value``, its nulls where ``text`` is not null filled by ``fn`` of each distinct text."""
+    todo = text.filter(text.is_not_null() & value.is_null()).unique()
+    if todo.is_empty():
+        return value
+    table = pl.DataFrame({"t": todo, "p": pl.Series([_safe(fn, x) for x in todo.to_list()],
+                                                     dtype=value.dtype)})
+    frame = pl.DataFrame({"t": text, "v": value})
+    return (frame.join(table, on="t", how="left", maintain_order="left", nulls_equal=False)
+            .select(pl.coalesce("v", "p")).to_series())
 
 
 def _safe(fn: Callable[[str], object], text: str) -> object:
@@ -48,13 +53,18 @@ def _safe(fn: Callable[[str], object], text: str) -> object:
 
 @cache
 def strptime_regex(fmt: str) -> str | None:
-    """The regex ``datetime.strptime`` matches ``fmt`` with, anchored as it is (the whole
-    text, case-insensitive); None where strptime refuses the format itself."""
+    """A regex every text it matches ``datetime.strptime`` also matches with ``fmt``: the
+    one strptime builds, anchored as it is, narrowed to ASCII digits and single spaces (a
+    cheaper one for polars; what it leaves out goes to strptime itself). None where
+    strptime refuses the format."""
     try:
         body = _strptime.TimeRE().pattern(fmt)
     except (KeyError, IndexError, ValueError):  # a bad directive or a stray '%'
         return None
-    return f"(?i)^(?:{body})$"
+    body = body.replace(r"\d", "[0-9]").replace(r"\s+", " +")
+    # names (months, days, am/pm, zones) are matched case-insensitively, as strptime does
+    nocase = "(?i)" if any(f"%{d}" in fmt for d in "aAbBpZcxX") else ""
+    return f"{nocase}^(?:{body})$"
 
 
 def naive_utc(value: dt.datetime) -> dt.datetime:

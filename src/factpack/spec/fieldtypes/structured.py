@@ -1,6 +1,6 @@
 """JSON types (``object``, ``array``, ``geojson``, ``geopoint``) and ``list``: checked, then
-kept as their text. JSON cells are read by Python's ``json`` as frictionless-py reads them,
-once per distinct text (:func:`fallback.by_distinct`), never once per row."""
+kept as their text. JSON cells are decoded by polars in blocks; what it refuses is read by
+Python's ``json`` as frictionless-py reads it, once per distinct text, never once per row."""
 
 from __future__ import annotations
 
@@ -62,8 +62,33 @@ def _geopoint_json(fmt: str):
     return read
 
 
-def _json(read) -> Parse:
-    return lambda field, col: fallback.by_distinct(col, read, pl.String())
+def _json(read, opener: str) -> Parse:
+    """Cells of one JSON kind (``opener``: ``{`` or ``[``). polars decodes the column in
+    blocks; its parser is as strict as Python's, so in a block it takes every cell is JSON,
+    of the kind its first character says. A block it refuses (a bad cell, NaN, kinds it
+    cannot unify) is read by ``read`` per distinct text."""
+    def run(s: pl.Series) -> pl.Series:
+        parts = [_json_block(s.slice(i, JSON_BLOCK), read, opener)
+                 for i in range(0, max(s.len(), 1), JSON_BLOCK)]
+        return pl.concat(parts) if len(parts) > 1 else parts[0]
+    return lambda field, col: col.cast(pl.String).map_batches(run, return_dtype=pl.String())
+
+
+JSON_BLOCK = 16_384  # a bad cell sends only its block to Python
+
+
+def _json_block(s: pl.Series, read, opener: str) -> pl.Series:
+    cells = s.drop_nulls()
+    if cells.is_empty():
+        return s
+    try:
+        cells.str.json_decode(infer_schema_length=None)
+    except pl.exceptions.PolarsError:
+        return fallback.fill_distinct(s, pl.Series(s.name, [None] * s.len(), dtype=pl.String),
+                                      read)
+    # (polars turns a scalar among arrays into an array: the first character tells)
+    kind_ok = s.str.strip_chars(" \t\n\r").str.starts_with(opener)
+    return s.to_frame().select(pl.when(kind_ok).then(pl.col(s.name))).to_series()
 
 
 def _geojson_parse(field: FieldLike, col: pl.Expr) -> pl.Expr:
@@ -107,10 +132,10 @@ def list_type(parse: Parse) -> TypeEntry:
 
 
 # jsonSchema: Data Package 2.0 (frictionless-py 5.21 refuses it; v1 descriptors may not use it)
-OBJECT = TypeEntry("object", _json(_object), describe=lambda f: "a JSON object",
+OBJECT = TypeEntry("object", _json(_object, "{"), describe=lambda f: "a JSON object",
                    accepts=text_or_nested, constraints=(*LENGTHS, "jsonSchema"),
                    length=json_length)
-ARRAY = TypeEntry("array", _json(_array), describe=lambda f: "a JSON array",
+ARRAY = TypeEntry("array", _json(_array, "["), describe=lambda f: "a JSON array",
                   accepts=text_or_nested, constraints=(*LENGTHS, "jsonSchema"),
                   length=json_length)
 GEOJSON = TypeEntry("geojson", _geojson_parse, describe=lambda f: "a GeoJSON object",
