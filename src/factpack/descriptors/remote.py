@@ -1,4 +1,5 @@
-"""A package descriptor at an ``s3://`` or ``http(s)://`` URL, for ``factpack validate``.
+"""A package descriptor at an ``s3://`` URL, for ``factpack validate`` (an http(s) URL is
+read by :func:`factpack.descriptors.load.load_remote`, file by file).
 
 The descriptor and every file its resources name (relative paths only; a path that would
 leave the package is left for the loader to report) are downloaded, each bounded, into a

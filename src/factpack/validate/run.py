@@ -121,10 +121,11 @@ def run_rules(pkg: LoadedPackage, results: dict[str, TableResult],
 
 
 def validate_target(target: str | Path, root: Path, release: bool = False) -> Report:
-    """Load a target (:func:`factpack.descriptors.load.load_target`, or a descriptor's
-    s3:// or http(s):// URL: :mod:`factpack.descriptors.remote`) and validate it."""
-    if str(target).lower().startswith(("s3://", "http://", "https://")):
-        from ..descriptors.remote import load_remote  # HTTP and S3 code only for a URL
+    """Load a target (:func:`factpack.descriptors.load.load_target`, which reads http(s)
+    URLs too, or a descriptor's s3:// URL: :mod:`factpack.descriptors.remote`) and
+    validate it."""
+    if str(target).lower().startswith("s3://"):
+        from ..descriptors.remote import load_remote  # S3 code only for an s3:// URL
 
         pkg = load_remote(str(target), root)
     else:
