@@ -323,10 +323,10 @@ def test_schema_pattern_that_is_not_a_regex(run, tmp_path: Path) -> None:
 
 def test_pattern_with_lookahead_is_refused(run, tmp_path: Path) -> None:
     # polars' linear-time engine cannot run look-around; Python's re would backtrack over
-    # strangers' cells without bound (issue 16): one schema error naming field and pattern.
+    # strangers' cells without bound (issue 16): one field error naming field and pattern.
     schema = SCHEMA.replace('pattern: "^[a-z0-9-]+$"', 'pattern: "(?!x)[a-z0-9-]+"')
     code, report, _ = run(make_repo(tmp_path, GOOD_ROWS + "xy,state,1991-08-24,\n",
                                     schema=schema))
-    e = only(report, "schema-error")[0]
+    e = only(report, "field-error")[0]
     assert (code, e["path"], e["field"]) == (1, "schemas/things.yaml", "id")
     assert "(?!x)[a-z0-9-]+" in e["message"] and "look-around" in e["message"]

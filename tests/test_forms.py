@@ -279,7 +279,7 @@ def test_remote_descriptor_resolves_relative_paths_against_its_url(served) -> No
 def test_remote_descriptor_may_not_climb_out_of_its_folder(served) -> None:
     www, url = served
     package(www, {"path": "../secret.csv", "schema": SCHEMA})
-    assert [e[0] for e in errors(url + "datapackage.json")] == ["source-error"]
+    assert [e[0] for e in errors(url + "datapackage.json")] == ["resource-error"]  # as on disk
 
 
 def test_remote_404_and_refused_connection_are_scheme_errors(served, tmp_path: Path) -> None:

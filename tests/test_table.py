@@ -201,7 +201,7 @@ def test_pattern_polars_cannot_run_is_refused_not_backtracked(tmp_path: Path) ->
     path = package(tmp_path, csv, fields)
     report = validate_target(path, path.parent)
     rows = report.errors.select("code", "field", "message").rows()
-    assert [(c, f) for c, f, _ in rows] == [("schema-error", "code")]
+    assert [(c, f) for c, f, _ in rows] == [("field-error", "code")]
     assert "(?!x)(a|a)*[0-9]" in rows[0][2] and "look-around" in rows[0][2]
     # (frictionless-py's side is pinned by constraints/pattern/lookahead, on benign cells)
 

@@ -79,12 +79,13 @@ def stage(description: str) -> Iterator[None]:
 
 
 @contextmanager
-def rows(description: str, path: Path) -> Iterator[Callable[[int], None]]:
+def rows(description: str, path: Path | None) -> Iterator[Callable[[int], None]]:
     """A bar for reading the rows of a large text file: yields ``advance(rows)``. The total
     is estimated from the file's size and its first 64 KiB (so time left is an estimate).
-    A small file, or no terminal: ``advance`` does nothing."""
+    A small file, no local file (inline data, a URL) or no terminal: ``advance`` does
+    nothing."""
     try:
-        size = path.stat().st_size
+        size = path.stat().st_size if path is not None else 0
     except OSError:
         size = 0
     if size < LARGE_BYTES or not shown():

@@ -13,6 +13,15 @@ from ...descriptors.load import LoadedResource
 from .result import single_error
 
 
+def unknown_encoding(res: LoadedResource) -> str | None:
+    """Why the resource's encoding cannot be used (Python has no codec by that name)."""
+    try:
+        codecs.lookup(res.encoding)
+    except LookupError:
+        return f"{res.relpath}: unknown encoding '{res.encoding}'"
+    return None
+
+
 def check_encoding(res: LoadedResource, strict: bool,
                    decode: bool = True) -> pl.DataFrame | None:
     """The file must decode in its declared encoding; a dataset must be plain UTF-8 with LF.

@@ -19,7 +19,7 @@ from ...descriptors.load import LoadedResource
 from ...spec import fieldtypes
 from ...spec.models import Field, Schema
 from .cells import Check, field_checks, run_checks, typed_column
-from .integrity import check_encoding, check_integrity, is_encoding_error
+from .integrity import check_encoding, check_integrity, is_encoding_error, unknown_encoding
 from .keys import check_keys, duplicates
 from .labels import check_labels, match_fields_by_name
 from .read import READ_BLOCK, BlockTooSmall, Ragged, quiet_decode_errors
@@ -43,6 +43,8 @@ def check_table(res: LoadedResource, strict: bool = False,
     try:
         with local_table(res) as (raw, plain):
             integrity = check_integrity(raw) if raw.path is not None else []
+            if (unknown := unknown_encoding(plain)) is not None:
+                raise SourceProblem(Code.ENCODING, unknown)  # nothing can be read: as frictionless
             plain = prepared(plain, strict)
             block = READ_BLOCK
             while True:
