@@ -30,10 +30,11 @@ from ..spec import fieldtypes
 from ..spec.parse import parse_package, parse_schema
 from ..spec.tables import group_tables
 from .fetch import default_store, parse_spec, read_catalog, resolve
+from .tables import TableMapping
 
 
 @dataclass(frozen=True, repr=False)
-class LazyPackage:
+class LazyPackage(TableMapping):
     """``tables`` (name -> polars LazyFrame over the published Parquet), ``urls`` (name -> where
     that Parquet file lies, for DuckDB or any Parquet reader) and ``metadata`` (the descriptor)."""
 
@@ -41,26 +42,6 @@ class LazyPackage:
     metadata: dict[str, Any]
     tables: dict[str, pl.LazyFrame] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def name(self) -> str | None:
-        return self.metadata.get("name")
-
-    @property
-    def version(self) -> str | None:
-        return self.metadata.get("version")
-
-    def __getitem__(self, table: str) -> pl.LazyFrame:
-        try:
-            return self.tables[table]
-        except KeyError:
-            raise KeyError(f"no table {table!r}; tables: {', '.join(self.tables)}") from None
-
-    def __iter__(self):
-        return iter(self.tables)
-
-    def __len__(self) -> int:
-        return len(self.tables)
 
     def __repr__(self) -> str:
         return f"<LazyPackage {self.name} {self.version} at {self.location}: {', '.join(self)}>"

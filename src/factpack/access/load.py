@@ -44,6 +44,7 @@ from .fetch import (
     still_intact,
     work_dir,
 )
+from .tables import TableMapping
 
 if TYPE_CHECKING:
     import duckdb
@@ -51,32 +52,12 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, repr=False)
-class Package:
+class Package(TableMapping):
     """A loaded package: ``tables`` (name -> polars DataFrame) and ``metadata`` (the descriptor)."""
 
     path: Path
     metadata: dict[str, Any]
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
-
-    @property
-    def name(self) -> str | None:
-        return self.metadata.get("name")
-
-    @property
-    def version(self) -> str | None:
-        return self.metadata.get("version")
-
-    def __getitem__(self, table: str) -> pl.DataFrame:
-        try:
-            return self.tables[table]
-        except KeyError:
-            raise KeyError(f"no table {table!r}; tables: {', '.join(self.tables)}") from None
-
-    def __iter__(self):
-        return iter(self.tables)
-
-    def __len__(self) -> int:
-        return len(self.tables)
 
     def __repr__(self) -> str:
         shapes = ", ".join(f"{t} {df.height}x{df.width}" for t, df in self.tables.items())

@@ -204,32 +204,28 @@ class Bucket:
                     if failures > RETRIES:
                         raise self._fail(rel, exc) from None
 
-    def size(self, rel: str) -> int | None:
-        """An object's size (HEAD), or None when there is none."""
+    def _head(self, rel: str) -> dict | None:
+        """An object's HEAD response, or None when there is no such object."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            return int(client().head_object(Bucket=self.name, Key=self.key(rel))["ContentLength"])
+            return client().head_object(Bucket=self.name, Key=self.key(rel))
         except ClientError as exc:
             if _missing(exc):
                 return None
             raise self._fail(rel, exc) from None
         except BotoCoreError as exc:
             raise self._fail(rel, exc) from None
+
+    def size(self, rel: str) -> int | None:
+        """An object's size (HEAD), or None when there is none."""
+        head = self._head(rel)
+        return None if head is None else int(head["ContentLength"])
 
     def sha256_of(self, rel: str) -> str | None:
         """The sha256 an object was uploaded with (its ``x-amz-meta-sha256``), if any."""
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            head = client().head_object(Bucket=self.name, Key=self.key(rel))
-        except ClientError as exc:
-            if _missing(exc):
-                return None
-            raise self._fail(rel, exc) from None
-        except BotoCoreError as exc:
-            raise self._fail(rel, exc) from None
-        return head.get("Metadata", {}).get("sha256")
+        head = self._head(rel)
+        return None if head is None else head.get("Metadata", {}).get("sha256")
 
     def etags(self, under: str = "") -> dict[str, str]:
         """Every object under ``under`` (store-relative) -> its ETag, by listing."""
