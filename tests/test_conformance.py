@@ -31,7 +31,7 @@ import yaml
 frictionless = pytest.importorskip("frictionless")
 
 from factpack.core.errors import Code, FactpackError
-from factpack.validate.run import validate_target
+from factpack.validation.run import validate_target
 
 CORPUS = Path(__file__).parents[2] / "shared" / "conformance" / "frictionless-py-data"
 FIXTURES = Path(__file__).parent / "fixtures" / "validator"

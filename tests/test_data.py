@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 import yaml
 
-from factpack.validate.rules.context import normalise
+from factpack.validation.rules.context import normalise
 
 REPO = Path(__file__).resolve().parents[1]
 DATASET = REPO / "datasets" / "ukraine-us-drone-deal"

@@ -20,7 +20,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from factpack.validate.run import validate_target
+from factpack.validation.run import validate_target
 
 CSV = "id,name\n1,a\nx,b\n3,c\n"
 SCHEMA = {"fields": [{"name": "id", "type": "integer"}, {"name": "name", "type": "string"}]}
@@ -353,7 +353,7 @@ def test_describe_infers_the_types_frictionless_infers(tmp_path: Path) -> None:
 
     import frictionless
 
-    from factpack.validate.describe import describe_file
+    from factpack.validation.describe import describe_file
 
     (tmp_path / "m.csv").write_text(MIXED)
     (tmp_path / "m.csv.gz").write_bytes(gzip.compress(MIXED.replace(",", ";").encode()))

@@ -20,7 +20,7 @@ NOT_ON_THE_VALIDATE_PATH = [
     "factpack.build", "factpack.release", "factpack.access", "factpack.site",
     "factpack.commands.build", "factpack.commands.diff", "factpack.commands.publish",
     "factpack.commands.fetch", "factpack.commands.app", "factpack.commands.validate",
-    "factpack.validate.rules",
+    "factpack.validation.rules",
 ]
 PROBE = """
 import json, sys
@@ -54,7 +54,7 @@ def test_validate_imports_nothing_it_does_not_use(package, form):
     assert not wrong, f"factpack validate imported {wrong}"
 
 
-@pytest.mark.parametrize("stage", ["core", "spec", "descriptors", "validate"])
+@pytest.mark.parametrize("stage", ["core", "spec", "descriptors", "validation"])
 def test_the_validate_stages_never_import_numpy(stage):
     # pyarrow loads numpy by itself where it is installed; a core install has none.
     for path in (SRC / stage).rglob("*.py"):

@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 import yaml
 
-from factpack.validate.rules.context import normalise
-from factpack.validate.rules.run import check_rules
+from factpack.validation.rules.context import normalise
+from factpack.validation.rules.run import check_rules
 
 REPO = Path(__file__).resolve().parents[1]
 DATASET = REPO / "datasets" / "ukraine-us-drone-deal"

@@ -17,7 +17,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "factpack"
 MAX_LINES = 500
 # A stage may import itself, the shared foundations and the stages to its left.
 FOUNDATIONS = ("core", "spec")
-STAGES = ("descriptors", "validate", "build", "release", "access", "site")
+STAGES = ("descriptors", "validation", "build", "release", "access", "site")
 FRONT = ("cli", "commands", "__init__", "__main__")  # the command line may import any stage
 
 

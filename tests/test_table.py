@@ -1,4 +1,4 @@
-"""Layer 2 (validate/tables/, spec/fieldtypes/): row and line numbers, header handling, and each
+"""Layer 2 (validation/tables/, spec/fieldtypes/): row and line numbers, header handling, and each
 field type judged exactly as frictionless-py judges a cell (property tests)."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from factpack.spec import fieldtypes
 from factpack.spec.models import Field
-from factpack.validate.run import validate_target
-from factpack.validate.tables.result import ERROR_COLUMNS
-from factpack.validate.tables.rows import MAX_CELL_BYTES
+from factpack.validation.run import validate_target
+from factpack.validation.tables.result import ERROR_COLUMNS
+from factpack.validation.tables.rows import MAX_CELL_BYTES
 
 
 def package(tmp: Path, csv: str, fields: list[dict] | None, **schema) -> Path:

@@ -17,7 +17,7 @@ from test_build import build_repo, copy_repo
 import factpack
 from factpack.build.output import write_zip
 from factpack.release.diff import diff_specs
-from factpack.validate.run import validate_target
+from factpack.validation.run import validate_target
 
 FRICTIONLESS = Path(sys.executable).with_name("frictionless")
 

@@ -1,9 +1,8 @@
 """factpack: publish hand-checked records as versioned, validated Frictionless data packages.
 
-``factpack.check(TARGET)`` validates a data package as ``factpack validate`` does and
-returns a :class:`Result` (``.valid``, ``.errors``, ``.counts``). It is not called
-``factpack.validate``: that name is the validation stage's package (``factpack.validate``),
-and a module attribute cannot be both.
+``factpack.validate(TARGET)`` validates a data package as ``factpack validate`` does and
+returns a :class:`Result` (``.valid``, ``.errors``, ``.counts``); the validation stage
+itself is the package ``factpack.validation``.
 
 ``factpack.load(NAME_OR_PATH_OR_URL)`` returns a published package's tables as
 typed polars DataFrames, verified against their hashes (see :mod:`factpack.access`).
@@ -14,15 +13,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["Package", "Result", "check", "load"]
+__all__ = ["Package", "Result", "load", "validate"]
 
 if TYPE_CHECKING:
     from .access.load import Package, load
-    from .validate.run import Result, check
+    from .validation.run import Result, validate
 
 # Imported on first use, so ``import factpack`` stays light (no polars, no httpx).
-_LAZY = {"load": "access.load", "Package": "access.load", "check": "validate.run",
-         "Result": "validate.run"}
+_LAZY = {"load": "access.load", "Package": "access.load", "validate": "validation.run",
+         "Result": "validation.run"}
 
 
 def __getattr__(name: str) -> Any:

@@ -73,7 +73,7 @@ def main() -> None:
         code = dispatch(sys.argv[1:])
     except FactpackError as exc:
         if getattr(exc, "report", None) is not None:  # build.BuildInvalid: invalid data (exit 1)
-            from .validate import report as output
+            from .validation import report as output
 
             output.write_text([exc.report], 1000)      # shows what is wrong, not only that
             say(f"[red]factpack:[/red] {exc}")

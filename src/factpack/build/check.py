@@ -235,7 +235,7 @@ def own_checks(folder: Path, every_row: bool = False) -> list[ErrorRecord]:
     validator on every row of the built package's CSV files."""
     if every_row:
         from ..descriptors.load import load_target
-        from ..validate.run import validate_package
+        from ..validation.run import validate_package
 
         # The CSV resources only: verify_package compares every Parquet row with them.
         pkg = load_target(folder / "datapackage.json", folder)

@@ -26,7 +26,7 @@ import polars as pl
 from ..core.errors import ErrorRecord, FactpackError
 from ..descriptors.load import LoadedPackage, load_dataset
 from ..spec.tables import PARQUET_SUFFIX
-from ..validate.run import Report, records_frame, validate_package
+from ..validation.run import Report, records_frame, validate_package
 from . import codebook, parquet, sqlite
 from .check import check_built
 from .output import archive_path, put_file, put_folder, write_zip

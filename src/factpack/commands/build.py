@@ -11,7 +11,7 @@ from rich.console import Console
 from ..core import progress
 from ..core.errors import FactpackError
 from ..descriptors.load import dataset_dirs, repo_root
-from ..validate import report as output
+from ..validation import report as output
 
 
 def cli(

@@ -31,7 +31,7 @@ def cli(
     """
     from ..core.errors import FactpackError
     from ..descriptors.load import repo_root
-    from ..validate.describe import describe_file
+    from ..validation.describe import describe_file
 
     if schema_only and len(files) != 1:
         raise FactpackError("--schema describes one file; name only one")

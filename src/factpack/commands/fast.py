@@ -59,8 +59,8 @@ def validate(call: ValidateCall) -> int:
     1 invalid). Unusable input raises :class:`~factpack.core.errors.FactpackError`."""
     from ..core.errors import FactpackError
     from ..descriptors.load import repo_root
-    from ..validate import report as output
-    from ..validate.run import validate_target
+    from ..validation import report as output
+    from ..validation.run import validate_target
 
     root = repo_root()
     chosen = call.targets or default_targets(Path.cwd(), root)

@@ -64,7 +64,7 @@ def canonical(field: FieldLike, parsed: pl.Expr) -> pl.Expr:
     """A key value: two cells are the same key when these are equal (the entry's ``key``).
 
     Keys of two fields of different types are compared by family
-    (:func:`factpack.validate.tables.keys.check_foreign_keys`).
+    (:func:`factpack.validation.tables.keys.check_foreign_keys`).
     """
     return TYPES[field.type].key(field, parsed)
 

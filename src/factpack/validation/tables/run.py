@@ -3,7 +3,7 @@
 The file is parsed once (every cell as text) by the reader of its form; every check is
 a column expression over a chunk; across chunks only what the checks across rows need
 is kept. Foreign keys, across tables, are checked afterwards
-(:func:`factpack.validate.tables.keys.check_foreign_keys`).
+(:func:`factpack.validation.tables.keys.check_foreign_keys`).
 """
 
 from __future__ import annotations

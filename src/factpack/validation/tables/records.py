@@ -1,5 +1,5 @@
 """Readers of tables that are not CSV text: inline ``data``, JSON and NDJSON files, Excel
-and ODS workbooks. Each gives the same :data:`~factpack.validate.tables.readers.Cells` as
+and ODS workbooks. Each gives the same :data:`~factpack.validation.tables.readers.Cells` as
 the CSV reader, with frictionless-py's row numbers (the header is row 1).
 
 JSON values become their Table Schema lexical form (``true``, ``1.5``, JSON text for

@@ -1,8 +1,8 @@
 """Validate: run the layers in order and gather one report.
 
 1. metadata (done while loading, :mod:`factpack.descriptors`);
-2. tables (:mod:`factpack.validate.tables`), then foreign keys across tables;
-3. domain rules (:mod:`factpack.validate.rules`) on the tables' text.
+2. tables (:mod:`factpack.validation.tables`), then foreign keys across tables;
+3. domain rules (:mod:`factpack.validation.rules`) on the tables' text.
 Layer 4 (the built package re-checked by frictionless-py) runs in :mod:`factpack.build`.
 """
 
@@ -51,7 +51,7 @@ class Report:
 
 @dataclass(frozen=True)
 class Result:
-    """The verdict on one target, for Python callers (:func:`check`)."""
+    """The verdict on one target, for Python callers (:func:`validate`)."""
 
     valid: bool
     errors: list[ErrorRecord]  # every error, in file order
@@ -59,7 +59,8 @@ class Result:
     report: Report  # the same errors as a polars frame (``report.errors``), and the tables
 
 
-def check(target: str | Path, release: bool = False, root: str | Path | None = None) -> Result:
+def validate(target: str | Path, release: bool = False,
+             root: str | Path | None = None) -> Result:
     """Validate a dataset folder or name, a ``datapackage.json``/``.yaml``, a resource, a
     schema or a bare CSV, as ``factpack validate TARGET`` does (layers 1–3).
 
