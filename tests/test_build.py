@@ -529,3 +529,30 @@ def test_csv_written_reads_back_identically(tmp_path_factory, rows) -> None:
     back = parquet.read_text(path, schema)
     assert back.equals(text)
     assert parquet.typed(back, schema)["count"].to_list() == [r[1] for r in rows]
+
+
+def test_a_killed_builds_staging_folder_is_removed_by_the_next_build(tmp_path: Path) -> None:
+    # A build killed with SIGKILL cannot remove its own staging folder; the next build of
+    # the dataset removes every one whose owner is gone (its .lock is no longer held), and
+    # leaves alone one whose owner still holds it (a build running beside it) (issue 16).
+    import fcntl
+    import os
+
+    repo = copy_repo(tmp_path / "repo")
+    base = tmp_path / "out" / NAME
+    dead = base / f".tmp-{VERSION}-killed"
+    (dead / VERSION).mkdir(parents=True)
+    (dead / ".lock").touch()
+    (dead / VERSION / "half-written.csv").write_text("id\n1\n")
+    alive = base / f".tmp-{VERSION}-running"
+    alive.mkdir()
+    fd = os.open(alive / ".lock", os.O_WRONLY | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        target = build_repo(repo, tmp_path / "out")
+    finally:
+        os.close(fd)
+    assert target == base / VERSION and (target / "datapackage.json").is_file()
+    assert not dead.exists() and alive.is_dir()
+    assert sorted(p.name for p in base.iterdir()) == sorted(
+        [VERSION, f"{NAME}-{VERSION}.zip", alive.name])

@@ -30,6 +30,7 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 
+from ..core.atomic import temp_folder
 from ..core.errors import Code, ErrorRecord
 from . import parquet, sqlite
 
@@ -172,8 +173,8 @@ def check_built(folder: Path, parallel_min_bytes: int = PARALLEL_MIN_BYTES,
     least ``parallel_min_bytes``, its runs go to two worker processes (the largest file in
     one, the rest in the other) while this process does its own checks.
     """
-    scratch = Path(tempfile.mkdtemp(prefix="factpack-layer4-"))
-    try:
+    # the sample files; one a killed build left is removed by the next (core.atomic)
+    with temp_folder(Path(tempfile.gettempdir()), "factpack-layer4-") as scratch:
         plan = frictionless_jobs(folder, full_max_bytes, scratch / "sample")
         for line in plan.log:
             print(line, file=sys.stderr)
@@ -190,8 +191,6 @@ def check_built(folder: Path, parallel_min_bytes: int = PARALLEL_MIN_BYTES,
             finally:  # e.g. interrupted: no run is left behind
                 for w in workers:
                     w.kill()
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     theirs = [in_the_package(e, plan.rows) for e in theirs]
     return list(dict.fromkeys(theirs + ours))  # each run reports the package's own errors
 

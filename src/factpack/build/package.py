@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from ..core.atomic import temp_folder
 from ..core.errors import ErrorRecord, FactpackError
 from ..descriptors.load import LoadedPackage, load_dataset
 from ..spec.tables import PARQUET_SUFFIX
@@ -197,33 +197,33 @@ def build_validated(pkg: LoadedPackage, report: Report, dataset_dir: Path, out: 
     archive = archive_path(target)
     new_dirs = [d for d in (base, *base.parents) if not d.exists()]  # to remove on failure
     base.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{meta.version}-", dir=base))
     done = False
     try:
-        staged = tmp / meta.version
-        staged.mkdir()
-        try:
-            write_version(pkg, report, dataset_dir, staged)
-        except sqlite.SQLiteError as exc:
-            raise FactpackError(f"{pkg.descriptor_path}: cannot write the SQLite database: "
-                                f"{exc}") from exc
-        for result in report.tables.values():  # written: layer 4 reads the files, not these
-            result.raw = result.canon = None    # (~0.5 GB of text at 1 M rows)
-        problems = check(staged)
-        if problems:
-            raise BuildInvalid(Report(pkg, records_frame(problems)),
-                               f"{pkg.descriptor_path}: the built package failed its checks "
-                               "(layer 4), nothing was written")
-        write_zip(staged, tmp / archive.name)
-        if not put_folder(staged, target, force):
-            raise FactpackError(
-                f"{target}: an earlier build of {meta.name} {meta.version} has different "
-                f"content; bump 'version' in {pkg.descriptor_path} (a version is never "
-                "rebuilt with different content) or build with --force to replace it")
-        put_file(tmp / archive.name, archive)
-        done = True
+        # a folder a killed build left behind is removed by the next (core.atomic.temp_folder)
+        with temp_folder(base, f".tmp-{meta.version}-") as tmp:
+            staged = tmp / meta.version
+            staged.mkdir()
+            try:
+                write_version(pkg, report, dataset_dir, staged)
+            except sqlite.SQLiteError as exc:
+                raise FactpackError(f"{pkg.descriptor_path}: cannot write the SQLite database: "
+                                    f"{exc}") from exc
+            for result in report.tables.values():  # written: layer 4 reads the files, not
+                result.raw = result.canon = None    # these (~0.5 GB of text at 1 M rows)
+            problems = check(staged)
+            if problems:
+                raise BuildInvalid(Report(pkg, records_frame(problems)),
+                                   f"{pkg.descriptor_path}: the built package failed its checks "
+                                   "(layer 4), nothing was written")
+            write_zip(staged, tmp / archive.name)
+            if not put_folder(staged, target, force):
+                raise FactpackError(
+                    f"{target}: an earlier build of {meta.name} {meta.version} has different "
+                    f"content; bump 'version' in {pkg.descriptor_path} (a version is never "
+                    "rebuilt with different content) or build with --force to replace it")
+            put_file(tmp / archive.name, archive)
+            done = True
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
         if not done:  # folders this build created, deepest first, if still empty
             for d in new_dirs:
                 if d.is_dir() and not any(d.iterdir()):
