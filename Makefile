@@ -31,8 +31,9 @@ test: .venv/.synced system ## install what the tests need if missing, run them, 
 	$(PY) -m pytest -q
 	$(PY) -m factpack publish --check
 
-bench: .venv/.synced ## benchmark factpack against frictionless-py (not part of test; minutes)
+bench: .venv/.synced ## benchmark factpack against frictionless-py, and each table form against the plain CSV (not part of test; long)
 	$(PY) bench/run.py
+	$(PY) bench/forms.py
 
 lint: .venv/.synced ## ruff
 	.venv/bin/ruff check src tests
