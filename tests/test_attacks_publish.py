@@ -153,3 +153,19 @@ def test_a_publish_killed_at_any_point_is_finished_by_the_next(toy, tmp_path, ki
     publish.publish(repo, site, today=DAY)  # the next publish recovers or completes it
     assert_complete(repo, site, {"1.0.0", "1.1.0"})
     assert publish.publish(repo, site, today=DAY)[0].startswith("nothing to publish")
+
+
+def test_the_site_renderer_run_alone_refuses_a_planted_link(tmp_path: Path) -> None:
+    # `python -m factpack.site STORE` writes index.html and assets/ into the store: a link
+    # planted there must not send a write outside it (issue 16).
+    from factpack.site.render import main
+    from factpack.spec.catalog import Catalog
+
+    outside = tmp_path / "outside.html"
+    outside.write_text("keep me")
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "catalog.json").write_text(Catalog.empty().model_dump_json())
+    (store / "index.html").symlink_to(outside)
+    assert main([str(store)]) == 2
+    assert outside.read_text() == "keep me"

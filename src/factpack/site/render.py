@@ -26,6 +26,7 @@ import yaml
 
 from ..core.errors import FactpackError
 from ..descriptors.load import repo_root
+from ..release.store import refuse_links
 from . import jsonld
 from .pages import copy_assets, dataset_page, environment, write
 from .store import read_catalog, segment
@@ -55,6 +56,7 @@ def render(store: Path, citation_file: Path | None = None,
     ``preview_limit`` rows.
     """
     store = Path(store)
+    refuse_links(store)  # run on its own too, it writes pages and assets into the store
     catalog = read_catalog(store)
     if citation_file is None:  # the repository the store is in, else the one we run in
         citation_file = next((p for p in (repo_root(store) / CITATION_FILE,
