@@ -123,3 +123,16 @@ def test_several_targets_one_invalid(monkeypatch, capsys, tmp_path: Path) -> Non
                        "--format", "json")
     report = json.loads(out)
     assert code == 1 and [p["name"] for p in report["packages"]] == ["constraints", "types"]
+
+
+def test_output_cut_by_the_reader_is_not_an_error_message(tmp_path: Path) -> None:
+    # `factpack validate … | head -1`: the reader closes the pipe early; factpack must stop
+    # quietly, not print "[Errno 32] Broken pipe" into the CI log.
+    rows = "".join(f"x{i}\n" for i in range(20000))
+    (tmp_path / "d.csv").write_text("id\n" + rows)
+    (tmp_path / "datapackage.json").write_text(json.dumps({"name": "p", "resources": [{
+        "name": "d", "path": "d.csv", "schema": {"fields": [{"name": "id", "type": "integer"}]}}]}))
+    done = subprocess.run(f"'{sys.executable}' -m factpack validate datapackage.json | head -1",
+                          shell=True, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert done.stdout.count("\n") == 1 and "type-error" in done.stdout
+    assert "Broken pipe" not in done.stderr and "internal error" not in done.stderr, done.stderr

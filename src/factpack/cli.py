@@ -87,6 +87,9 @@ def main() -> None:
         say(f"[red]factpack:[/red] this needs {exc.name}, which comes with the "
             f"'{extra}' extra: pip install 'factpack\\[{extra}]'")  # \\[: not rich markup
         sys.exit(2)
+    except BrokenPipeError:  # the reader went away (`| head`): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error at exit
+        sys.exit(1)
     except OSError as exc:
         say(f"[red]factpack:[/red] {exc}")
         sys.exit(2)
