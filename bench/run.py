@@ -610,7 +610,7 @@ def table(results: dict) -> str:
                                 mib(pc["peak_rss_bytes"]), ""]))
             ci = cold["core_install"]
             lines += ["", (f"Core install ({ci['venv']}, lock file versions): site-packages "
-                           f"{ci['site_packages_bytes'] / 2**20:,.0f} MiB without pip and "
+                           f"{ci['site_packages_bytes'] / 2**20:,.0f} MiB with bytecode, without pip and "
                            f"setuptools; numpy {'present' if ci['numpy'] else 'absent'}.")]
         lines.append("")
     lines += [("| profile | rows | variant | tool | median s | CPU s | rows/s | peak RSS | ratio "
