@@ -76,10 +76,14 @@ def field_checks(res: LoadedResource, f: Field, number: int, wide: bool = False)
 class TableChecks:
     """The checks of a table's fields, built once for each form its chunks take: an
     integer field is typed as text in a chunk that holds an integer beyond int64
-    (:func:`fieldtypes.parse_frame`), and compared as such."""
+    (:func:`fieldtypes.parse_frame`), and compared as such.
 
-    def __init__(self, res: LoadedResource, fields: list[Field]) -> None:
-        self.res, self.fields = res, fields
+    ``strict`` (a dataset's table): such an integer is an error, as a dataset's integers
+    are stored as int64 (Parquet, SQLite).
+    """
+
+    def __init__(self, res: LoadedResource, fields: list[Field], strict: bool = False) -> None:
+        self.res, self.fields, self.strict = res, fields, strict
         self.built: dict[frozenset[int], list[Check]] = {}
 
     def of(self, parsed: pl.DataFrame) -> list[Check]:
@@ -89,7 +93,19 @@ class TableChecks:
         if wide not in self.built:
             self.built[wide] = [c for i, f in enumerate(self.fields)
                                 for c in field_checks(self.res, f, i + 1, i in wide)]
+            if self.strict:
+                self.built[wide] += [_beyond_int64(self.res, self.fields[i], i + 1)
+                                     for i in sorted(wide)]
         return self.built[wide]
+
+
+def _beyond_int64(res: LoadedResource, f: Field, number: int) -> Check:
+    col, v = pl.col(f.name), pl.col(typed_column(number))
+    return Check(v.is_not_null() & v.cast(pl.Int64, strict=False).is_null(), error_columns(
+        res, Code.TYPE, _msg(res, f, "'{}' is beyond the 64-bit integers a dataset stores "
+                             "(Parquet int64, SQLite INTEGER: -9223372036854775808 to "
+                             "9223372036854775807); declare the field a string to keep it as text",
+                             short(col)), f.name, number, col))
 
 
 def run_checks(res: LoadedResource, frame: pl.DataFrame, checks: list[Check]) -> list[pl.DataFrame]:

@@ -83,7 +83,7 @@ def _check_table(res: LoadedResource, strict: bool, referenced: set[str] | None,
     mapped = min(len(fields), width)
     keys = _key_fields(schema, referenced) if referenced is not None and not strict else None
     kept = [f for f in fields[:mapped] if keys is None or f.name in keys]
-    checks = TableChecks(res, fields[:mapped])
+    checks = TableChecks(res, fields[:mapped], strict)
     before = list(result.errors)
     raw_parts, canon_parts, blank_parts = [], [], []
     # A ragged record that is not UTF-8 cannot reach the reader's handler (pyarrow would
