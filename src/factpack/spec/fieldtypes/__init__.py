@@ -16,7 +16,7 @@ import re
 import polars as pl
 
 from . import numbers, structured, temporal, text
-from .base import FieldLike, TypeEntry
+from .base import FieldLike, Parse, TypeEntry
 
 
 def parse(field: FieldLike, col: pl.Expr) -> pl.Expr:
@@ -26,10 +26,15 @@ def parse(field: FieldLike, col: pl.Expr) -> pl.Expr:
 
 TYPES: dict[str, TypeEntry] = {t.name: t for t in (
     text.STRING, numbers.NUMBER, numbers.INTEGER, numbers.BOOLEAN, structured.OBJECT,
-    structured.ARRAY, structured.list_type(parse), temporal.DATE, temporal.TIME,
+    structured.ARRAY, structured.list_type(lambda f, col: _any_size(f)(f, col)), temporal.DATE, temporal.TIME,
     temporal.DATETIME, temporal.YEAR, temporal.YEARMONTH, temporal.DURATION,
     structured.GEOPOINT, structured.GEOJSON, text.ANY,
 )}
+
+
+def _any_size(field: FieldLike) -> Parse:
+    """The parse that takes every valid cell, also beyond the native dtype (list items)."""
+    return TYPES[field.type].wide or TYPES[field.type].parse
 
 
 def fast(field: FieldLike, col: pl.Expr) -> pl.Expr | None:
