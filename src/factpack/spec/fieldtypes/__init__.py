@@ -16,7 +16,7 @@ import re
 import polars as pl
 
 from . import numbers, structured, temporal, text
-from .base import FieldLike, Parse, TypeEntry
+from .base import FieldLike, TypeEntry
 
 
 def parse(field: FieldLike, col: pl.Expr) -> pl.Expr:
@@ -24,17 +24,17 @@ def parse(field: FieldLike, col: pl.Expr) -> pl.Expr:
     return TYPES[field.type].parse(field, col)
 
 
+def _item(field: FieldLike, col: pl.Expr) -> pl.Expr:
+    """A list item: null where not valid (an integer at any size, as Python's int())."""
+    return numbers.any_integer(field, col) if field.type == "integer" else parse(field, col)
+
+
 TYPES: dict[str, TypeEntry] = {t.name: t for t in (
     text.STRING, numbers.NUMBER, numbers.INTEGER, numbers.BOOLEAN, structured.OBJECT,
-    structured.ARRAY, structured.list_type(lambda f, col: _any_size(f)(f, col)), temporal.DATE, temporal.TIME,
+    structured.ARRAY, structured.list_type(_item), temporal.DATE, temporal.TIME,
     temporal.DATETIME, temporal.YEAR, temporal.YEARMONTH, temporal.DURATION,
     structured.GEOPOINT, structured.GEOJSON, text.ANY,
 )}
-
-
-def _any_size(field: FieldLike) -> Parse:
-    """The parse that takes every valid cell, also beyond the native dtype (list items)."""
-    return TYPES[field.type].wide or TYPES[field.type].parse
 
 
 def fast(field: FieldLike, col: pl.Expr) -> pl.Expr | None:

@@ -61,28 +61,35 @@ def _integer(field: FieldLike, col: pl.Expr) -> pl.Expr:
 
 def wide_integer(field: FieldLike, col: pl.Expr) -> pl.Expr:
     """Any integer int() reads, also beyond int64, as its plain text ('-' only when negative,
-    no leading zeros): equal texts are equal values, as Python compares its ints.
+    no leading zeros): equal texts are equal values, as Python compares its ints."""
+    return _integer_text(field, col).map_batches(_plain_integers, return_dtype=pl.String)
 
-    int() refuses more than 4300 digits (leading zeros count), and so does this.
-    """
-    text = _integer_text(field, col)
-    digits = text.str.strip_chars_start("+-")
+
+def _plain_integers(text: pl.Series) -> pl.Series:
+    # on the text read once (an expression would read each cell again for each use)
+    t = pl.col("t")
+    digits = t.str.strip_chars_start("+-")
     size = digits.str.strip_chars_start("0")
-    plain = pl.when(size == "").then(pl.lit("0")).when(text.str.starts_with("-")).then(
+    plain = pl.when(size == "").then(pl.lit("0")).when(t.str.starts_with("-")).then(
         "-" + size).otherwise(size)
-    return pl.when(digits.str.len_bytes() <= MAX_INT_DIGITS).then(plain)
+    # int() refuses more than 4300 digits (leading zeros count)
+    return text.to_frame("t").select(
+        pl.when(digits.str.len_bytes() <= MAX_INT_DIGITS).then(plain)).to_series()
 
 
-def integer_order(plain: pl.Expr) -> pl.Expr:
-    """A text of each plain integer text (:func:`wide_integer`) that sorts as the integers
-    do: sign class, then the number of digits, then the digits (complemented when negative)."""
-    size = plain.str.strip_chars_start("-")
-    n = size.str.len_bytes()
-    return (pl.when(plain == "0").then(pl.lit("1"))
-            .when(plain.str.starts_with("-")).then(
-                "0" + (9999 - n).cast(pl.String).str.zfill(4)
-                + size.str.replace_many(list("0123456789"), list("9876543210")))
-            .otherwise("2" + n.cast(pl.String).str.zfill(4) + size))
+def any_integer(field: FieldLike, col: pl.Expr) -> pl.Expr:
+    """True where int() reads the cell, at any size (null elsewhere): list items."""
+    size = _integer_text(field, col).str.replace(r"^[+-]", "").str.len_bytes()
+    return pl.when(size <= MAX_INT_DIGITS).then(pl.lit(True))
+
+
+def integer_below(plain: pl.Expr, bound: str) -> pl.Expr:
+    """Whether each plain integer text (:func:`wide_integer`) is less than ``bound`` (one
+    too): by sign, then number of digits, then the digits."""
+    negative, n, b = plain.str.starts_with("-"), plain.str.len_bytes(), len(bound)
+    if bound.startswith("-"):  # of two negatives, the longer, or the larger digits, is less
+        return negative & ((n > b) | ((n == b) & (plain > bound)))
+    return negative | (n < b) | ((n == b) & (plain < bound))
 
 
 def _number(field: FieldLike, col: pl.Expr) -> pl.Expr:

@@ -59,16 +59,15 @@ def constraint_masks(f: Field, col: pl.Expr, v: pl.Expr, wide: bool = False) -> 
     if c.maxLength is not None and length is not None:
         add("maxLength", length > c.maxLength, "'{}' is longer than the maximum length {}",
             short(col), pl.lit(c.maxLength))
-    o = numbers.integer_order(v) if wide else v
-    bounds = [("minimum", o.__lt__, "is less than the minimum"),
-              ("maximum", o.__gt__, "is more than the maximum"),
-              ("exclusiveMinimum", o.__le__, "is not more than the exclusive minimum"),
-              ("exclusiveMaximum", o.__ge__, "is not less than the exclusive maximum")]
+    bounds = [("minimum", v.__lt__, "is less than the minimum"),
+              ("maximum", v.__gt__, "is more than the maximum"),
+              ("exclusiveMinimum", v.__le__, "is not more than the exclusive minimum"),
+              ("exclusiveMaximum", v.__ge__, "is not less than the exclusive maximum")]
     for key, cmp, words in bounds:
         bound = getattr(c, key)
         if bound is not None and key in kind.constraints:
-            add(key, cmp(_bound(f, bound, wide)),
-                "'{}' " + words + " {}", col, pl.lit(str(bound)))
+            mask = _wide_bound(f, v, key, bound) if wide else cmp(_bound(f, bound))
+            add(key, mask, "'{}' " + words + " {}", col, pl.lit(str(bound)))
     if f.categories is not None and f.type in ("string", "integer"):
         values = [x.get("value") if isinstance(x, dict) else x for x in f.categories]
         shown = ", ".join(fieldtypes.json_text(x) for x in values)
@@ -89,19 +88,28 @@ def _in(f: Field, v: pl.Expr, allowed: list, wide: bool = False) -> pl.Expr:
     return v.is_in(enum_values(f, allowed, wide).implode())
 
 
-def _bound(f: Field, value: object, wide: bool) -> pl.Expr:
-    """A bound as a literal comparable with the typed values; an integer one exactly, at
-    any size (frictionless compares Python ints): beyond int64 it is an Int128 just
-    outside that range, in order with every int64 value; in a wide chunk, order-keeping text."""
-    if f.type != "integer":
+def _integer_bound(f: Field, value: object) -> str | None:
+    """An integer bound as plain text (read like a cell of the field), None if not one."""
+    return pl.select(numbers.wide_integer(f, pl.lit(fieldtypes.json_text(value)))).item()
+
+
+def _bound(f: Field, value: object) -> pl.Expr:
+    """A bound as a literal comparable with the typed values. An integer bound beyond
+    int64 (frictionless compares Python ints) is an Int128 just outside int64, in order
+    with every int64 value."""
+    if f.type != "integer" or (plain := _integer_bound(f, value)) is None:
         return fieldtypes.constraint_value(f, value)
-    plain = pl.select(numbers.wide_integer(f, pl.lit(fieldtypes.json_text(value)))).item()
-    if plain is None:  # not an integer: no cell is compared with it (as before)
-        return pl.lit(None, pl.Int64)
-    if wide:
-        return numbers.integer_order(pl.lit(plain))
     n = min(max(int(plain), -(2**63) - 1), 2**63)
     return pl.lit(n, pl.Int64 if -(2**63) <= n < 2**63 else pl.Int128)
+
+
+def _wide_bound(f: Field, v: pl.Expr, key: str, value: object) -> pl.Expr:
+    """Where an integer bound is broken in a chunk of integers as text (beyond int64)."""
+    if (plain := _integer_bound(f, value)) is None:  # not an integer: compares with no cell
+        return pl.lit(None, pl.Boolean)
+    below, equal = numbers.integer_below(v, plain), v == plain
+    return {"minimum": below, "maximum": ~below & ~equal,
+            "exclusiveMinimum": below | equal, "exclusiveMaximum": ~below}[key]
 
 
 def _canonical(value: object) -> str:
