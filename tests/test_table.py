@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factpack.spec import fieldtypes
+from factpack.spec.fieldtypes import numbers
 from factpack.spec.models import Field
 from factpack.validation.run import validate_target
 from factpack.validation.tables import read as table_read
@@ -285,3 +286,13 @@ def test_big_integers_in_a_later_chunk_meet_keys_and_bounds_of_earlier_ones(
     assert sorted(found(path), key=lambda e: e[1]) == [
         ("unique-error", last + 1, last + 1, "n"), ("unique-error", last + 3, last + 3, "n"),
         ("constraint-error", last + 4, last + 4, "n")]
+
+
+@PROPERTY
+@given(st.lists(st.integers(-10**45, 10**45) | st.integers(-30, 30), min_size=1, max_size=30),
+       st.integers(-10**45, 10**45) | st.integers(-30, 30))
+def test_integer_bounds_compare_exactly_at_any_size(values: list[int], bound: int) -> None:
+    # chunks with integers beyond int64 compare their plain text with a bound like ints
+    frame = pl.DataFrame({"v": [str(x) for x in values]}, schema={"v": pl.String})
+    below = frame.select(numbers.integer_below(pl.col("v"), str(bound))).to_series()
+    assert below.to_list() == [x < bound for x in values]
