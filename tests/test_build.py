@@ -306,6 +306,22 @@ def test_invalid_dataset_writes_nothing_and_keeps_earlier_build(tmp_path: Path) 
     assert not [p for p in first.parent.iterdir() if p.name.startswith(".")]
 
 
+def test_integer_beyond_int64_stops_the_build_naming_row_and_field(tmp_path: Path) -> None:
+    # frictionless-py (and factpack validate on any package) takes any int; a dataset's
+    # integers are stored as int64, so such a value is refused, not written as null.
+    repo = copy_repo(tmp_path / "repo")
+    data = repo / "datasets" / NAME / "data" / "readings.csv"
+    text = data.read_text()
+    assert "\n2,2,-3.25,7\n" in text
+    data.write_text(text.replace("\n2,2,-3.25,7\n", "\n2,2,-3.25,100000000000000000000\n"))
+    done = run_cli(repo)
+    assert done.returncode == 1, done.stdout + done.stderr
+    line = next(x for x in done.stdout.splitlines() if "100000000000000000000" in x)
+    assert "readings.csv:4" in line and "wind_kmh" in line and "64-bit" in line
+    assert "Traceback" not in done.stdout + done.stderr
+    assert not (repo / "build").exists()
+
+
 def test_invalid_dataset_creates_no_build_folder(tmp_path: Path) -> None:
     repo = copy_repo(tmp_path / "repo")
     data = repo / "datasets" / NAME / "data" / "places.csv"

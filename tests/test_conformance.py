@@ -48,9 +48,6 @@ LOADING = {"source-error", "scheme-error", "format-error", "compression-error", 
 
 # case name → why factpack differs from frictionless there (keep short and honest).
 KNOWN_DIFFERENCES: dict[str, str] = {
-    "frictionless-py-data/issue-493.csv":
-        "an integer beyond 64 bits (27 digits): Python's int takes it, factpack's integers "
-        "are int64 like the Parquet it publishes, so it is a type-error",
     "validator/enum/datapackage.json":
         "v2 categories: Data Package 2.0 makes a value outside them invalid; factpack enforces "
         "them (pink, 3), frictionless 5.21 ignores categories (README, Conformance)",

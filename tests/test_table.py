@@ -14,8 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factpack.spec import fieldtypes
+from factpack.spec.fieldtypes import numbers
 from factpack.spec.models import Field
 from factpack.validation.run import validate_target
+from factpack.validation.tables import read as table_read
+from factpack.validation.tables import run as table_run
 from factpack.validation.tables.result import ERROR_COLUMNS
 from factpack.validation.tables.rows import MAX_CELL_BYTES
 
@@ -245,3 +248,51 @@ def test_foreign_keys_across_types_agree_with_frictionless(tmp_path: Path, paren
     theirs = frictionless.validate(str(path))
     expected = [(e.type, e.row_number) for t in theirs.tasks for e in t.errors]
     assert [(c, r) for c, r, _, _ in found(path)] == expected
+
+
+@pytest.mark.parametrize("bare", [True, False])
+def test_integers_of_any_size_agree_with_frictionless(bare: bool) -> None:
+    # Python's int() reads any length: the cells the int64 cast refuses are read as text,
+    # valid exactly where frictionless's are, with the value int() gives.
+    theirs = frictionless.Field.from_descriptor({"name": "x", "type": "integer",
+                                                "bareNumber": bare})
+    field = Field(name="c", type="integer", bareNumber=bare)
+    digits = st.text(alphabet="0123456789", min_size=15, max_size=60)
+    cell = st.tuples(st.sampled_from(["", "+", "-", " ", "$", "--"]), digits,
+                     st.sampled_from(["", "_1", "0", " ", "%", ".0", "e3"])).map("".join)
+
+    @PROPERTY
+    @given(st.lists(cell, min_size=1, max_size=30))
+    def check(cells: list[str]) -> None:
+        frame = pl.DataFrame({"c": cells}, schema={"c": pl.String})
+        mine = fieldtypes.parse_frame([field], frame).to_series().to_list()
+        expected = [theirs.read_cell(c)[0] for c in cells]
+        assert [None if m is None else int(m) for m in mine] == expected, cells
+
+    check()
+
+
+def test_big_integers_in_a_later_chunk_meet_keys_and_bounds_of_earlier_ones(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Chunks of int64 values and chunks typed as text (beyond int64) share one key column:
+    # '+5' in a later chunk repeats 5 of the first, 10^20 repeats +10^20.
+    monkeypatch.setattr(table_read, "CHUNK_BYTES", 1 << 16)  # chunks of a few thousand rows
+    monkeypatch.setattr(table_run, "READ_BLOCK", 1 << 14)
+    small = "".join(f"{i}\n" for i in range(5, 40_000))
+    csv = "n\n" + small + "+5\n100000000000000000000\n+100000000000000000000\n-" + "9" * 40 + "\n"
+    path = package(tmp_path, csv, [{"name": "n", "type": "integer",
+                                    "constraints": {"unique": True, "minimum": -(10**39)}}])
+    last = 40_000 - 5 + 1  # the row of the last small value (the header is row 1)
+    assert sorted(found(path), key=lambda e: e[1]) == [
+        ("unique-error", last + 1, last + 1, "n"), ("unique-error", last + 3, last + 3, "n"),
+        ("constraint-error", last + 4, last + 4, "n")]
+
+
+@PROPERTY
+@given(st.lists(st.integers(-10**45, 10**45) | st.integers(-30, 30), min_size=1, max_size=30),
+       st.integers(-10**45, 10**45) | st.integers(-30, 30))
+def test_integer_bounds_compare_exactly_at_any_size(values: list[int], bound: int) -> None:
+    # chunks with integers beyond int64 compare their plain text with a bound like ints
+    frame = pl.DataFrame({"v": [str(x) for x in values]}, schema={"v": pl.String})
+    below = frame.select(numbers.integer_below(pl.col("v"), str(bound))).to_series()
+    assert below.to_list() == [x < bound for x in values]

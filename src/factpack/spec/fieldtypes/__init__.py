@@ -25,9 +25,14 @@ def parse(field: FieldLike, col: pl.Expr) -> pl.Expr:
     return TYPES[field.type].parse(field, col)
 
 
+def _item(field: FieldLike, col: pl.Expr) -> pl.Expr:
+    """A list item: null where not valid (an integer at any size, as Python's int())."""
+    return numbers.any_integer(field, col) if field.type == "integer" else parse(field, col)
+
+
 TYPES: dict[str, TypeEntry] = {t.name: t for t in (
     text.STRING, numbers.NUMBER, numbers.INTEGER, numbers.BOOLEAN, structured.OBJECT,
-    structured.ARRAY, structured.list_type(parse), temporal.DATE, temporal.TIME,
+    structured.ARRAY, structured.list_type(_item), temporal.DATE, temporal.TIME,
     temporal.DATETIME, temporal.YEAR, temporal.YEARMONTH, temporal.DURATION,
     structured.GEOPOINT, structured.GEOJSON, text.ANY,
 )}
@@ -45,19 +50,29 @@ def parse_frame(fields: list[FieldLike], frame: pl.DataFrame) -> pl.DataFrame:
 
     One select runs the fast path where there is one (polars runs the columns in
     parallel); only the cells it leaves null that are not empty go through the
-    full parse, so valid data never pays for the rare spellings.
+    full parse, so valid data never pays for the rare spellings. Of the cells still
+    null, those the type's ``wide`` parse reads (integers beyond int64) make the
+    column text: every value as that parse writes it.
     """
     quick = {f.name: fast(f, pl.col(f.name)) for f in fields}
     out = frame.select([(quick[f.name] if quick[f.name] is not None
                          else parse(f, pl.col(f.name))).alias(f.name) for f in fields])
     for f in fields:
-        typed = out.get_column(f.name)
-        if quick[f.name] is None or typed.null_count() == frame.get_column(f.name).null_count():
+        typed, wide = out.get_column(f.name), TYPES[f.type].wide
+        if ((quick[f.name] is None and wide is None)
+                or typed.null_count() == frame.get_column(f.name).null_count()):
             continue
         cells = frame.get_column(f.name)
         left = cells.is_not_null() & typed.is_null()
-        slow = cells.filter(left).to_frame().select(parse(f, pl.col(f.name))).to_series()
-        out = out.with_columns(typed.scatter(left.arg_true(), slow))
+        if quick[f.name] is not None:
+            slow = cells.filter(left).to_frame().select(parse(f, pl.col(f.name))).to_series()
+            typed = typed.scatter(left.arg_true(), slow)
+            left = cells.is_not_null() & typed.is_null()
+        if wide is not None and left.any():
+            big = cells.filter(left).to_frame().select(wide(f, pl.col(f.name))).to_series()
+            if big.is_not_null().any():
+                typed = typed.cast(pl.String).scatter(left.arg_true(), big)
+        out = out.with_columns(typed.alias(f.name))
     return out
 
 

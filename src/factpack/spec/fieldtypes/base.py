@@ -68,6 +68,9 @@ class TypeEntry:
     constraints: tuple[str, ...] = ()
     # a cheaper parse, right wherever it gives a value (None: none for this field)
     fast: Callable[[FieldLike, pl.Expr], pl.Expr | None] | None = None
+    # the values the native dtype cannot hold (integers beyond int64), as text; a column
+    # with one is typed as text (see fieldtypes.parse_frame)
+    wide: Parse | None = None
     key: Parse = text_key  # two cells are the same key when these are equal
     family: str | None = None  # foreign keys match values of one family (Python's ==)
     length: Callable[[pl.Expr], pl.Expr] | None = None  # of a typed value (minLength…)

@@ -13,6 +13,7 @@ INTEGER_TEXT = rf"^[+-]?{DIGITS}$"
 DECIMAL = (r"^[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
            r"|(?i:inf|infinity|s?nan[0-9]*))$")
 NUMBER_OPTIONS = {"groupChar", "decimalChar", "bareNumber"}
+MAX_INT_DIGITS = 4300  # Python's int() refuses longer texts (sys.int_info.default_max_str_digits)
 # The zero of every run of Unicode decimal digits (category Nd, Unicode 14, as Python
 # 3.11 has them): int() and Decimal() read "١٢٣" (Arabic-Indic) as 123.
 ND_ZEROS = (
@@ -45,13 +46,50 @@ def decimal_value(text: pl.Expr) -> pl.Expr:
     return t.cast(pl.Float64, strict=False)
 
 
-def _integer(field: FieldLike, col: pl.Expr) -> pl.Expr:
+def _integer_text(field: FieldLike, col: pl.Expr) -> pl.Expr:
+    """The text Python's int() reads of each cell (sign and digits), null where it fails."""
     # frictionless applies bareNumber to integers, not groupChar
     text = ascii_digits(col.str.strip_chars())
     if not field.bareNumber:
         text = _bare(text)
-    return pl.when(text.str.contains(INTEGER_TEXT)).then(
-        text.str.replace_all("_", "", literal=True).cast(pl.Int64, strict=False))
+    return pl.when(text.str.contains(INTEGER_TEXT)).then(text.str.replace_all("_", "", literal=True))
+
+
+def _integer(field: FieldLike, col: pl.Expr) -> pl.Expr:
+    return _integer_text(field, col).cast(pl.Int64, strict=False)
+
+
+def wide_integer(field: FieldLike, col: pl.Expr) -> pl.Expr:
+    """Any integer int() reads, also beyond int64, as its plain text ('-' only when negative,
+    no leading zeros): equal texts are equal values, as Python compares its ints."""
+    return _integer_text(field, col).map_batches(_plain_integers, return_dtype=pl.String)
+
+
+def _plain_integers(text: pl.Series) -> pl.Series:
+    # on the text read once (an expression would read each cell again for each use)
+    t = pl.col("t")
+    digits = t.str.strip_chars_start("+-")
+    size = digits.str.strip_chars_start("0")
+    plain = pl.when(size == "").then(pl.lit("0")).when(t.str.starts_with("-")).then(
+        "-" + size).otherwise(size)
+    # int() refuses more than 4300 digits (leading zeros count)
+    return text.to_frame("t").select(
+        pl.when(digits.str.len_bytes() <= MAX_INT_DIGITS).then(plain)).to_series()
+
+
+def any_integer(field: FieldLike, col: pl.Expr) -> pl.Expr:
+    """True where int() reads the cell, at any size (null elsewhere): list items."""
+    size = _integer_text(field, col).str.replace(r"^[+-]", "").str.len_bytes()
+    return pl.when(size <= MAX_INT_DIGITS).then(pl.lit(True))
+
+
+def integer_below(plain: pl.Expr, bound: str) -> pl.Expr:
+    """Whether each plain integer text (:func:`wide_integer`) is less than ``bound`` (one
+    too): by sign, then number of digits, then the digits."""
+    negative, n, b = plain.str.starts_with("-"), plain.str.len_bytes(), len(bound)
+    if bound.startswith("-"):  # of two negatives, the longer, or the larger digits, is less
+        return negative & ((n > b) | ((n == b) & (plain > bound)))
+    return negative | (n < b) | ((n == b) & (plain < bound))
 
 
 def _number(field: FieldLike, col: pl.Expr) -> pl.Expr:
@@ -75,7 +113,7 @@ INTEGER = TypeEntry(
     "integer", _integer, describe=lambda f: "a whole number such as 42",
     accepts=lambda d: d.is_integer(), constraints=BOUNDS, key=typed_key, family="number",
     fast=lambda f, col: col.cast(pl.Int64, strict=False) if f.bareNumber else None,
-    polars=pl.Int64(), parquet="int64", sqlite="INTEGER")
+    wide=wide_integer, polars=pl.Int64(), parquet="int64", sqlite="INTEGER")
 
 NUMBER = TypeEntry(
     "number", _number, describe=lambda f: f"a number such as 3{f.decimalChar}14",

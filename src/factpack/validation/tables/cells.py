@@ -49,12 +49,13 @@ def typed_column(number: int) -> str:
     return f"_typed{number}"
 
 
-def field_checks(res: LoadedResource, f: Field, number: int) -> list[Check]:
+def field_checks(res: LoadedResource, f: Field, number: int, wide: bool = False) -> list[Check]:
     """Type and constraint checks of one field; a cell with a type error is not checked further.
 
     The masks read the cell text (column ``f.name``) and the typed value (column
     ``_typed<number>``, null where the cell is empty or does not parse). A constraint's
     mask is null where the value is, so a type-error cell never breaks a constraint.
+    ``wide``: an integer field typed as text (its chunk holds integers beyond int64).
     """
     col, v, c = pl.col(f.name), pl.col(typed_column(number)), f.constraints
 
@@ -68,7 +69,7 @@ def field_checks(res: LoadedResource, f: Field, number: int) -> list[Check]:
     if c.required:  # an empty primary-key cell is a primary-key error, as in frictionless
         out.append(check(Code.CONSTRAINT, col.is_null() & ~pl.col(BLANK),
                          "is required but the cell is empty; fill it in"))
-    broken = constraint_masks(f, col, v)
+    broken = constraint_masks(f, col, v, wide)
     out += [check(Code.CONSTRAINT, b.mask, b.text, *b.args) for b in broken]
     item = item_field(f)
     if item is not None:  # items are read only in a cell that breaks none of its constraints
@@ -81,6 +82,41 @@ def field_checks(res: LoadedResource, f: Field, number: int) -> list[Check]:
                          "'{}' has an item that breaks a constraint of its arrayItem",
                          short(col)))
     return out
+
+
+class TableChecks:
+    """The checks of a table's fields, built once for each form its chunks take: an
+    integer field is typed as text in a chunk that holds an integer beyond int64
+    (:func:`fieldtypes.parse_frame`), and compared as such.
+
+    ``strict`` (a dataset's table): such an integer is an error, as a dataset's integers
+    are stored as int64 (Parquet, SQLite).
+    """
+
+    def __init__(self, res: LoadedResource, fields: list[Field], strict: bool = False) -> None:
+        self.res, self.fields, self.strict = res, fields, strict
+        self.built: dict[frozenset[int], list[Check]] = {}
+
+    def of(self, parsed: pl.DataFrame) -> list[Check]:
+        """The checks of a chunk whose typed columns are ``parsed``."""
+        wide = frozenset(i for i, f in enumerate(self.fields)
+                         if f.type == "integer" and parsed.schema[f.name] == pl.String)
+        if wide not in self.built:
+            self.built[wide] = [c for i, f in enumerate(self.fields)
+                                for c in field_checks(self.res, f, i + 1, i in wide)]
+            if self.strict:
+                self.built[wide] += [_beyond_int64(self.res, self.fields[i], i + 1)
+                                     for i in sorted(wide)]
+        return self.built[wide]
+
+
+def _beyond_int64(res: LoadedResource, f: Field, number: int) -> Check:
+    col, v = pl.col(f.name), pl.col(typed_column(number))
+    return Check(v.is_not_null() & v.cast(pl.Int64, strict=False).is_null(), error_columns(
+        res, Code.TYPE, _msg(res, f, "'{}' is beyond the 64-bit integers a dataset stores "
+                             "(Parquet int64, SQLite INTEGER: -9223372036854775808 to "
+                             "9223372036854775807); declare the field a string to keep it as text",
+                             short(col)), f.name, number, col))
 
 
 def run_checks(res: LoadedResource, frame: pl.DataFrame, checks: list[Check]) -> list[pl.DataFrame]:

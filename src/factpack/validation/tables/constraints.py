@@ -15,7 +15,7 @@ from functools import cache
 import polars as pl
 
 from ...spec import fieldtypes
-from ...spec.fieldtypes import fallback
+from ...spec.fieldtypes import fallback, numbers
 from ...spec.models import Field
 
 
@@ -33,8 +33,12 @@ def short(col: pl.Expr) -> pl.Expr:
     return pl.when(col.str.len_chars() > 60).then(col.str.slice(0, 57) + "...").otherwise(col)
 
 
-def constraint_masks(f: Field, col: pl.Expr, v: pl.Expr) -> list[Broken]:
-    """Every constraint of ``f`` but ``required`` (whose blank cells depend on the caller)."""
+def constraint_masks(f: Field, col: pl.Expr, v: pl.Expr, wide: bool = False) -> list[Broken]:
+    """Every constraint of ``f`` but ``required`` (whose blank cells depend on the caller).
+
+    ``wide``: an integer field whose values are text (a chunk with integers beyond int64,
+    :func:`fieldtypes.parse_frame`); its bounds are then compared in an order-keeping text.
+    """
     c, kind = f.constraints, fieldtypes.TYPES[f.type]
     out: list[Broken] = []
 
@@ -43,7 +47,7 @@ def constraint_masks(f: Field, col: pl.Expr, v: pl.Expr) -> list[Broken]:
 
     if c.enum is not None:
         shown = ", ".join(fieldtypes.json_text(x) for x in c.enum)
-        add("enum", v.is_not_null() & ~_in(f, v, c.enum),
+        add("enum", v.is_not_null() & ~_in(f, v, c.enum, wide),
             "'{}' is not one of the allowed values: {}", col, pl.lit(shown[:300]))
     if c.pattern is not None and "pattern" in kind.constraints:
         add("pattern", v.is_not_null() & ~_matches(col, c.pattern),
@@ -62,12 +66,12 @@ def constraint_masks(f: Field, col: pl.Expr, v: pl.Expr) -> list[Broken]:
     for key, cmp, words in bounds:
         bound = getattr(c, key)
         if bound is not None and key in kind.constraints:
-            add(key, cmp(fieldtypes.constraint_value(f, bound)),
-                "'{}' " + words + " {}", col, pl.lit(str(bound)))
+            mask = _wide_bound(f, v, key, bound) if wide else cmp(_bound(f, bound))
+            add(key, mask, "'{}' " + words + " {}", col, pl.lit(str(bound)))
     if f.categories is not None and f.type in ("string", "integer"):
         values = [x.get("value") if isinstance(x, dict) else x for x in f.categories]
         shown = ", ".join(fieldtypes.json_text(x) for x in values)
-        add("categories", v.is_not_null() & ~_in(f, v, values),
+        add("categories", v.is_not_null() & ~_in(f, v, values, wide),
             "'{}' is not one of the categories: {}", short(col), pl.lit(shown[:300]))
     if c.jsonSchema is not None and f.type in ("object", "array"):
         problem = fallback.by_distinct(v, _schema_check(json.dumps(c.jsonSchema)), pl.String())
@@ -76,12 +80,36 @@ def constraint_masks(f: Field, col: pl.Expr, v: pl.Expr) -> list[Broken]:
     return out
 
 
-def _in(f: Field, v: pl.Expr, allowed: list) -> pl.Expr:
+def _in(f: Field, v: pl.Expr, allowed: list, wide: bool = False) -> pl.Expr:
     """Whether each value is one of ``allowed`` (read like cells of the field)."""
     if f.type in ("object", "array"):  # Python compares the decoded JSON, not its text
         canon = fallback.by_distinct(v, _canonical_json, pl.String())
         return canon.is_in(pl.Series([_canonical(x) for x in allowed], dtype=pl.String).implode())
-    return v.is_in(enum_values(f, allowed).implode())
+    return v.is_in(enum_values(f, allowed, wide).implode())
+
+
+def _integer_bound(f: Field, value: object) -> str | None:
+    """An integer bound as plain text (read like a cell of the field), None if not one."""
+    return pl.select(numbers.wide_integer(f, pl.lit(fieldtypes.json_text(value)))).item()
+
+
+def _bound(f: Field, value: object) -> pl.Expr:
+    """A bound as a literal comparable with the typed values. An integer bound beyond
+    int64 (frictionless compares Python ints) is an Int128 just outside int64, in order
+    with every int64 value."""
+    if f.type != "integer" or (plain := _integer_bound(f, value)) is None:
+        return fieldtypes.constraint_value(f, value)
+    n = min(max(int(plain), -(2**63) - 1), 2**63)
+    return pl.lit(n, pl.Int64 if -(2**63) <= n < 2**63 else pl.Int128)
+
+
+def _wide_bound(f: Field, v: pl.Expr, key: str, value: object) -> pl.Expr:
+    """Where an integer bound is broken in a chunk of integers as text (beyond int64)."""
+    if (plain := _integer_bound(f, value)) is None:  # not an integer: compares with no cell
+        return pl.lit(None, pl.Boolean)
+    below, equal = numbers.integer_below(v, plain), v == plain
+    return {"minimum": below, "maximum": ~below & ~equal,
+            "exclusiveMinimum": below | equal, "exclusiveMaximum": ~below}[key]
 
 
 def _canonical(value: object) -> str:
@@ -106,12 +134,14 @@ def _schema_check(schema_text: str):
     return first_error
 
 
-def enum_values(f: Field, enum: list) -> pl.Series:
+def enum_values(f: Field, enum: list, wide: bool = False) -> pl.Series:
     """An enum's values typed like the field's cells: text is read as a cell would be,
-    JSON booleans and numbers are taken as they are (as frictionless does)."""
+    JSON booleans and numbers are taken as they are (as frictionless does). ``wide``:
+    integers as text, as in a chunk with integers beyond int64."""
     texts = [x if isinstance(x, str) else fieldtypes.json_text(x) for x in enum]
+    parse = numbers.wide_integer if wide else fieldtypes.parse
     parsed = pl.DataFrame({"a": texts}, schema={"a": pl.String}).select(
-        fieldtypes.parse(f, pl.col("a"))).to_series()
+        parse(f, pl.col("a"))).to_series()
     if f.type == "boolean":
         return pl.Series([x if isinstance(x, bool) else p for x, p in zip(enum, parsed)],
                          dtype=pl.Boolean)

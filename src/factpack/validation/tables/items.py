@@ -50,11 +50,14 @@ def _verdict(item: Field, cells: pl.Series) -> pl.Series:
     frame = pl.DataFrame({"id": ids, "text": texts, "wrong": wrong},
                          schema={"id": pl.Int64, "text": pl.String, "wrong": pl.Boolean})
     text = pl.when(pl.col("text").is_in(missing)).then(None).otherwise(pl.col("text"))
-    frame = frame.with_columns(text.alias(item.name)).with_columns(
-        typed=fieldtypes.parse(item, pl.col(item.name)))
+    frame = frame.with_columns(text.alias(item.name))
+    # as a table's cells: integers beyond int64 make the typed items text
+    typed = fieldtypes.parse_frame([item], frame.select(item.name)).to_series()
+    frame = frame.with_columns(typed.alias("typed"))
     col, v = pl.col(item.name), pl.col("typed")
     type_bad = pl.col("wrong") | (col.is_not_null() & v.is_null())
-    broken = [b.mask.fill_null(False) for b in constraint_masks(item, col, v)]
+    wide = item.type == "integer" and typed.dtype == pl.String
+    broken = [b.mask.fill_null(False) for b in constraint_masks(item, col, v, wide)]
     if item.constraints.required:
         broken.append(col.is_null() & ~pl.col("wrong"))
     cons_bad = (~type_bad & pl.any_horizontal(broken)) if broken else pl.lit(False)

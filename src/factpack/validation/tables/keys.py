@@ -132,8 +132,12 @@ def check_foreign_keys(results: dict[str, TableResult]) -> list[pl.DataFrame]:
                 [pl.col(r).alias(f) for f, r in zip(fk.fields, fk.reference.fields)]
             ).select(theirs).unique()
             keys = [k.meta.output_name() for k in mine]
-            missing = rows.with_columns(mine).join(ref, on=keys, how="anti", nulls_equal=True) \
-                .filter(given)
+            rows = rows.with_columns(mine)
+            # integers of a table that holds one beyond int64 are text: both sides as text
+            text = [pl.col(k).cast(pl.String) for k in keys if rows.schema[k] != ref.schema[k]]
+            if text:
+                rows, ref = rows.with_columns(text), ref.with_columns(text)
+            missing = rows.join(ref, on=keys, how="anti", nulls_equal=True).filter(given)
             if missing.height:
                 value = pl.concat_str([pl.col(n).cast(pl.String).fill_null("")
                                        for n in fk.fields], separator=", ")

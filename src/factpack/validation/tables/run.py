@@ -18,7 +18,7 @@ from ...core.errors import Code
 from ...descriptors.load import LoadedResource
 from ...spec import fieldtypes
 from ...spec.models import Field, Schema
-from .cells import Check, field_checks, run_checks, typed_column
+from .cells import TableChecks, run_checks, typed_column
 from .integrity import check_encoding, check_integrity, is_encoding_error, unknown_encoding
 from .keys import check_keys, duplicates
 from .labels import check_labels, match_fields_by_name
@@ -83,7 +83,7 @@ def _check_table(res: LoadedResource, strict: bool, referenced: set[str] | None,
     mapped = min(len(fields), width)
     keys = _key_fields(schema, referenced) if referenced is not None and not strict else None
     kept = [f for f in fields[:mapped] if keys is None or f.name in keys]
-    checks = [c for i, f in enumerate(fields[:mapped]) for c in field_checks(res, f, i + 1)]
+    checks = TableChecks(res, fields[:mapped], strict)
     before = list(result.errors)
     raw_parts, canon_parts, blank_parts = [], [], []
     # A ragged record that is not UTF-8 cannot reach the reader's handler (pyarrow would
@@ -121,7 +121,8 @@ def _check_table(res: LoadedResource, strict: bool, referenced: set[str] | None,
     if keys is None:  # in row order (a chunk's ragged records come after its parsed ones)
         blank = pl.concat(blank_parts).get_column(ROW)
         result.raw = pl.concat(raw_parts).filter(~pl.col(ROW).is_in(blank.implode())).sort(ROW)
-    result.canon = pl.concat(canon_parts)
+    # relaxed: an integer column typed as text in some chunks (beyond int64) is text in all
+    result.canon = pl.concat(canon_parts, how="vertical_relaxed")
     for i, f in enumerate(fields[:mapped]):
         if f.constraints.unique:
             result.errors += duplicates(res, result.canon.select(f.name, ROW, LINE), [f.name],
@@ -141,7 +142,7 @@ def _key_fields(schema: Schema, referenced: set[str]) -> set[str]:
 
 def _check_chunk(res: LoadedResource, result: TableResult, frame: pl.DataFrame,
                  ragged: Ragged, width: int, header: list[str] | None,
-                 kept: list[Field], checks: list[Check],
+                 kept: list[Field], checks: TableChecks,
                  ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Every check of one chunk of rows that needs no other row (errors go to ``result``).
 
@@ -165,7 +166,7 @@ def _check_chunk(res: LoadedResource, result: TableResult, frame: pl.DataFrame,
     parsed = fieldtypes.parse_frame(fields[:mapped], raw)
     both = raw.hstack([parsed.get_column(f.name).alias(typed_column(i + 1))
                        for i, f in enumerate(fields[:mapped])] + [blank.alias(BLANK)])
-    result.errors += run_checks(res, both, checks)
+    result.errors += run_checks(res, both, checks.of(parsed))
     number = {id(f): i + 1 for i, f in enumerate(fields)}
     canon = both.select([fieldtypes.canonical(f, pl.col(typed_column(number[id(f)])))
                          .alias(f.name) for f in kept] + [ROW, LINE])
