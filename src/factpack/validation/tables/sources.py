@@ -229,5 +229,5 @@ def _copy(src, dest: Path, res: LoadedResource, stop: threading.Event) -> None:
             total += len(block)
             if total > MAX_SOURCE_BYTES:
                 raise SourceProblem(Code.COMPRESSION, f"{res.relpath}: decompresses to more "
-                                    f"than {MAX_SOURCE_BYTES >> 30} GiB; refusing it")
+                                    f"than {MAX_SOURCE_BYTES / 2**30:g} GiB; refusing it")
             out.write(block)
