@@ -101,12 +101,25 @@ class _Following(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:
-        while True:
+        """Fill ``buffer``, short only at the end, as a complete file would."""
+        view, got = memoryview(buffer).cast("B"), 0
+        while got < len(view):
             done = self._filling.done.is_set()  # before reading: no byte written is missed
-            n = self._file.readinto(buffer)
-            if n or done:
-                return n or 0
-            self._filling.done.wait(POLL)
+            n = self._file.readinto(view[got:]) or 0
+            got += n
+            if not n and done:
+                break
+            if not n:
+                self._filling.done.wait(POLL)
+        return got
+
+    def read_buffer(self, size: int) -> pa.Buffer:
+        """What pyarrow's reader calls: the bytes in arrow's memory, not a Python copy."""
+        buffer = pa.allocate_buffer(size, resizable=True)
+        with memoryview(buffer) as view:
+            got = self.readinto(view)
+        buffer.resize(got)
+        return buffer
 
     def close(self) -> None:
         self._file.close()
