@@ -7,7 +7,9 @@ every table gzipped (``path: x.csv.gz``); a real ``http.server`` on 127.0.0.1 se
 plain folder. ``factpack validate`` runs on each, in fresh processes, interleaved (local,
 gz, remote, local, …), so a load spike on a shared machine falls on all three. The
 errors must be identical in the three forms. Figures go to
-``build/bench/forms.json`` and a table to stdout.
+``build/bench/forms.json`` and a table to stdout, with CPU time (user + system) beside
+wall time and the load average before and after: on a shared 2-core machine the CPU
+ratio is the steadier figure.
 
     .venv/bin/python bench/forms.py                              # 1 M rows, 3 runs
     .venv/bin/python bench/forms.py --sizes 100000 --runs 1      # a quick look
@@ -19,6 +21,7 @@ import argparse
 import functools
 import gzip
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -73,15 +76,20 @@ def bench(profile: str, size: int, runs: int) -> dict:
                 for form, target in (("local", pkg), ("gz", gz),
                                      ("remote", url + "datapackage.json"))]
         print(f"{profile}, {size:,} rows:", flush=True)
+        load_before = os.getloadavg()
         got = repeat(jobs, runs, spec.rows)
+        load_after = os.getloadavg()
     finally:
         server.shutdown()
     errors = [factpack_errors(out) for _, _, out in jobs]
     # the remote form names its files by URL; the error sets are compared by
     # (resource, row, field, code), which do not hold the path
-    local = got[0]["median_seconds"]
+    local, local_cpu = got[0]["median_seconds"], got[0]["median_cpu_seconds"]
     return {"profile": profile, "rows": spec.rows,
+            # 1-minute load average before and after (2 cores: above 2, the figures wait)
+            "load_average": [round(load_before[0], 2), round(load_after[0], 2)],
             "forms": {form: {**g, "ratio_to_local": g["median_seconds"] / local,
+                             "cpu_ratio_to_local": g["median_cpu_seconds"] / local_cpu,
                              "rss_ratio_to_local": g["peak_rss_bytes"] / got[0]["peak_rss_bytes"]}
                       for (form, _, _), g in zip(jobs, got)},
             "same_errors": all(e == errors[0] for e in errors),
@@ -98,12 +106,16 @@ def main(argv: list[str] | None = None) -> int:
                for s in args.sizes.split(",")]
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "forms.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-    print("\n| profile | rows | form | median s | × local | peak RSS × local | same errors |")
-    print("|---|---:|---|---:|---:|---:|---|")
+    print("\n| profile | rows | load | form | median s | × local | CPU s | CPU × local "
+          "| peak RSS | RSS × local | same errors |")
+    print("|---|---:|---|---|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
+        load = "–".join(f"{x:.1f}" for x in r["load_average"])
         for form, f in r["forms"].items():
-            print(f"| {r['profile']} | {r['rows']:,} | {form} | {f['median_seconds']:.2f} | "
-                  f"{f['ratio_to_local']:.2f} | {f['rss_ratio_to_local']:.2f} | "
+            print(f"| {r['profile']} | {r['rows']:,} | {load} | {form} | "
+                  f"{f['median_seconds']:.2f} | {f['ratio_to_local']:.2f} | "
+                  f"{f['median_cpu_seconds']:.2f} | {f['cpu_ratio_to_local']:.2f} | "
+                  f"{f['peak_rss_bytes'] / 2**20:.0f} MiB | {f['rss_ratio_to_local']:.2f} | "
                   f"{'yes' if r['same_errors'] else 'NO'} ({r['errors']}) |")
     worst = max((f["ratio_to_local"] for r in results for f in r["forms"].values()),
                 default=1.0)

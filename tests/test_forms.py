@@ -295,6 +295,83 @@ def test_remote_404_and_refused_connection_are_scheme_errors(served, tmp_path: P
     assert "cannot connect" in messages(path)[0]
 
 
+# -- read while copied: a table larger than the head read before its rows ----------------
+
+def big_csv() -> str:
+    """~5 MB (more than sources.HEAD_BYTES, so it is read while still being copied): a bad
+    id every 40 000 rows, a quoted newline every 50 000 (it moves the lines, not the rows)."""
+    rows = ["id,name"]
+    for i in range(1, 400_001):
+        rows.append(f"x{i},b" if i % 40_000 == 0 else
+                    f'{i},"a\nb"' if i % 50_000 == 0 else f"{i},n{i}")
+    return "\n".join(rows) + "\n"
+
+
+BIG_ERRORS = [("type-error", i + 1, "id") for i in range(40_000, 400_001, 40_000)]
+
+
+def test_a_large_table_has_the_same_rows_gzipped_and_remote(served, tmp_path: Path) -> None:
+    www, url = served
+    text = big_csv()
+    (www / "d.csv").write_text(text)
+    local = package(tmp_path, {"path": "d.csv", "schema": SCHEMA}, **{"d.csv": text})
+    assert sorted(codes(local)) == BIG_ERRORS
+    gz = package(tmp_path, {"path": "d.csv.gz", "schema": SCHEMA},
+                 **{"d.csv.gz": gzip.compress(text.encode(), 1)})
+    assert sorted(codes(gz)) == BIG_ERRORS
+    remote = package(tmp_path, {"path": url + "d.csv", "schema": SCHEMA})
+    assert sorted(codes(remote)) == BIG_ERRORS
+    lines = validate_target(local, tmp_path).errors["line"].to_list()
+    assert validate_target(remote, tmp_path).errors["line"].to_list() == lines
+
+
+def test_a_large_truncated_gzip_is_one_error(tmp_path: Path) -> None:
+    """The rows read before the gzip breaks off (bad ids among them) are not reported."""
+    path = package(tmp_path, {"path": "d.csv.gz", "schema": SCHEMA},
+                   **{"d.csv.gz": gzip.compress(big_csv().encode(), 1)[:-5000]})
+    assert codes(path) == [("compression-error", None, None)]
+    assert "truncated" in messages(path)[0]
+
+
+def test_decompressed_and_downloaded_sizes_are_bounded(served, tmp_path: Path,
+                                                      monkeypatch) -> None:
+    from factpack.validation.tables import sources
+
+    monkeypatch.setattr(sources, "MAX_SOURCE_BYTES", 1 << 20)  # the big table is 5 MB
+    www, url = served
+    text = big_csv()
+    (www / "d.csv").write_text(text)
+    gz = package(tmp_path, {"path": "d.csv.gz", "schema": SCHEMA},
+                 **{"d.csv.gz": gzip.compress(text.encode(), 1)})
+    assert codes(gz) == [("compression-error", None, None)]
+    assert "decompresses to more than" in messages(gz)[0]
+    remote = package(tmp_path, {"path": url + "d.csv", "schema": SCHEMA})
+    assert codes(remote) == [("scheme-error", None, None)]
+    assert "more than" in messages(remote)[0]
+
+
+def test_a_file_being_copied_is_read_as_it_grows(tmp_path: Path) -> None:
+    from factpack.validation.tables.sources import Filling
+
+    more = threading.Event()
+
+    def write(stop: threading.Event) -> None:
+        with (tmp_path / "t").open("wb") as f:
+            f.write(b"first\n")
+            f.flush()
+            if not more.wait(10):  # set by the reader once it has read the first line
+                raise TimeoutError("the reader waited for the whole file")
+            f.write(b"second\n")
+
+    filling = Filling(tmp_path / "t", write)
+    with filling.open() as f:
+        assert f.read(6) == b"first\n" and not filling.done.is_set()
+        more.set()
+        assert f.read() == b"second\n"
+    filling.wait()
+    filling.close()
+
+
 # -- zipped packages and bare files -------------------------------------------------------
 
 def test_other_peoples_zipped_package(tmp_path: Path) -> None:

@@ -52,6 +52,9 @@ class LoadedResource:
     compression: str | None = None  # gz, bz2, xz or zip
     data: Any = None  # inline data
     encoding_declared: bool = True  # else sniffed from the bytes, as frictionless-py does
+    # the file is still being written while it is read (remote or compressed tables):
+    # a validation.tables.sources.Filling, read through its open(), complete() for all of it
+    filling: Any = None
 
 
 @dataclass

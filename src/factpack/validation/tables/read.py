@@ -51,6 +51,20 @@ def read_chunks(res: LoadedResource, width: int, block_size: int = READ_BLOCK,
     parses ``block_size`` bytes at a time.
     """
     names = [f"c{i}" for i in range(width)]
+    # The common case, every column's missing value is the empty cell: the reader itself
+    # reads empty cells (quoted or not) as null, sparing a pass over every column.
+    native = _empty_is_missing(res, width)
+    # a file still being written (remote, compressed) is read as it grows
+    source = res.filling.open() if res.filling is not None else res.path
+    try:
+        yield from _read(res, source, names, native, block_size)
+    finally:
+        if res.filling is not None:
+            source.close()
+
+
+def _read(res: LoadedResource, source, names: list[str], native: bool, block_size: int,
+          ) -> Iterator[tuple[pl.DataFrame, Ragged]]:
     ragged: list[tuple[int, str]] = []  # in file order: the reader is single-threaded
 
     def keep(bad: pacsv.InvalidRow) -> str:
@@ -58,11 +72,8 @@ def read_chunks(res: LoadedResource, width: int, block_size: int = READ_BLOCK,
         return "skip"
 
     d = res.dialect
-    # The common case, every column's missing value is the empty cell: the reader itself
-    # reads empty cells (quoted or not) as null, sparing a pass over every column.
-    native = _empty_is_missing(res, width)
     reader = pacsv.open_csv(
-        res.path,
+        source,
         # single-threaded: only then does the reader number the ragged records
         read_options=pacsv.ReadOptions(column_names=names, use_threads=False,
                                        encoding=res.encoding, block_size=block_size),

@@ -24,6 +24,7 @@ from .read import READ_BLOCK, Ragged, mark_last, missing_to_null, prefetch, read
 from .records import read_record_cells
 from .result import LINE, ROW, TableResult, single_error
 from .sniff import dialect_problem, sniffed
+from .sources import complete
 
 # Each chunk's frame (c0…, _row, _line) with its ragged records, then the header labels,
 # the header's row number and the header's width.
@@ -128,9 +129,10 @@ def _data_chunks(res: LoadedResource, result: TableResult, width: int, hrows: li
         swallowed = False
         if is_last and frame.height:
             last = frame.filter(pl.col(ROW) == pl.col(ROW).max())  # ragged records come last
-            swallowed = last.select(pl.any_horizontal(
-                [pl.col(n).str.contains("\n", literal=True) for n in names])).item() and \
-                not quotes_paired(res)
+            if last.select(pl.any_horizontal(
+                    [pl.col(n).str.contains("\n", literal=True) for n in names])).item():
+                complete(res)  # quotes are counted over the whole file
+                swallowed = not quotes_paired(res)
         if swallowed:
             # An odd number of quotes and a last record spanning lines: a quote was left open
             # and the record swallowed the rest of the file. Report where it starts, drop it.
@@ -204,6 +206,13 @@ def reader_for(res: LoadedResource):
     if res.format in ("json", "ndjson", "inline", "excel"):
         return read_record_cells
     return read_csv_cells
+
+
+def streamed(res: LoadedResource, strict: bool) -> bool:
+    """Whether the table is read in one pass from its start (a CSV in UTF-8, not a dataset
+    table, whose encoding and line endings are checked first), so its file can still be
+    being written while it is read (:class:`.sources.Filling`)."""
+    return res.format == "csv" and not strict and utf8(res.encoding)
 
 
 def prepared(res: LoadedResource, strict: bool) -> LoadedResource:

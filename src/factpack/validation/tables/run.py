@@ -23,10 +23,10 @@ from .integrity import check_encoding, check_integrity, is_encoding_error, unkno
 from .keys import check_keys, duplicates
 from .labels import check_labels, match_fields_by_name
 from .read import READ_BLOCK, BlockTooSmall, Ragged, quiet_decode_errors
-from .readers import prepared, reader_for
+from .readers import prepared, reader_for, streamed
 from .result import BLANK, LINE, ROW, TableResult, single_error
 from .rows import blank_rows, check_ragged, drop_oversized
-from .sources import SourceProblem, local_table
+from .sources import SourceProblem, complete, local_table
 
 
 def check_table(res: LoadedResource, strict: bool = False,
@@ -41,17 +41,23 @@ def check_table(res: LoadedResource, strict: bool = False,
     the build need.
     """
     try:
-        with local_table(res) as (raw, plain):
-            integrity = check_integrity(raw) if raw.path is not None else []
+        # A remote or compressed table is read while it is still being copied
+        with local_table(res, follow=True) as (raw, plain):
             if (unknown := unknown_encoding(plain)) is not None:
                 raise SourceProblem(Code.ENCODING, unknown)  # nothing can be read: as frictionless
             plain = prepared(plain, strict)
+            if not streamed(plain, strict):
+                complete(plain)  # its reader reads the whole file first
             block = READ_BLOCK
             while True:
                 try:
-                    return _check_table(plain, strict, referenced, block, integrity, tick)
+                    result = _check_table(plain, strict, referenced, block, tick)
+                    break
                 except BlockTooSmall:
                     block *= 16
+            complete(plain)  # a copy that failed (truncated gzip, download) is the one error
+            result.errors[:0] = check_integrity(raw) if raw.path is not None else []
+            return result
     except SourceProblem as exc:
         result = TableResult(res)
         result.errors.append(single_error(res, exc.code, str(exc)))
@@ -59,10 +65,8 @@ def check_table(res: LoadedResource, strict: bool = False,
 
 
 def _check_table(res: LoadedResource, strict: bool, referenced: set[str] | None,
-                 block: int, integrity: list[pl.DataFrame],
-                 tick: Callable[[int], None] | None = None) -> TableResult:
+                 block: int, tick: Callable[[int], None] | None = None) -> TableResult:
     result = TableResult(res)
-    result.errors += integrity
     if res.format == "file":  # not a table: its bytes and hash only
         return result
     if res.path is not None and res.path.stat().st_size == 0:
@@ -110,6 +114,7 @@ def _check_table(res: LoadedResource, strict: bool, referenced: set[str] | None,
         problem = single_error(res, Code.SOURCE,
                                f"{res.relpath}: the CSV cannot be parsed: {exc}")
         if res.format == "csv":  # a byte that is not UTF-8? (not decoded before reading)
+            complete(res)
             enc = check_encoding(res, strict)
             if is_encoding_error(enc):
                 problem = enc
