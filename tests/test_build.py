@@ -321,7 +321,7 @@ def test_failed_package_check_leaves_earlier_build(tmp_path: Path) -> None:
     first = build_repo(repo)
     before = snapshot(first.parent)
     with pytest.raises(build.BuildInvalid, match="layer 4"):
-        build_repo(repo, force=True, check=lambda folder: [
+        build_repo(repo, force=True, check=lambda folder, **_: [
             ErrorRecord(code="hash-count", message="simulated layer-4 failure")])
     assert snapshot(first.parent) == before
     assert not [p for p in first.parent.iterdir() if p.name.startswith(".")]
@@ -330,7 +330,7 @@ def test_failed_package_check_leaves_earlier_build(tmp_path: Path) -> None:
 def test_failed_first_build_leaves_no_folders(tmp_path: Path) -> None:
     repo = copy_repo(tmp_path / "repo")
     with pytest.raises(build.BuildInvalid):
-        build_repo(repo, check=lambda folder: [
+        build_repo(repo, check=lambda folder, **_: [
             ErrorRecord(code="hash-count", message="simulated layer-4 failure")])
     assert not (repo / "build").exists()
 
