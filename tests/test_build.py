@@ -337,7 +337,7 @@ def test_failed_package_check_leaves_earlier_build(tmp_path: Path) -> None:
     first = build_repo(repo)
     before = snapshot(first.parent)
     with pytest.raises(build.BuildInvalid, match="layer 4"):
-        build_repo(repo, force=True, check=lambda folder: [
+        build_repo(repo, force=True, check=lambda folder, **_: [
             ErrorRecord(code="hash-count", message="simulated layer-4 failure")])
     assert snapshot(first.parent) == before
     assert not [p for p in first.parent.iterdir() if p.name.startswith(".")]
@@ -346,7 +346,7 @@ def test_failed_package_check_leaves_earlier_build(tmp_path: Path) -> None:
 def test_failed_first_build_leaves_no_folders(tmp_path: Path) -> None:
     repo = copy_repo(tmp_path / "repo")
     with pytest.raises(build.BuildInvalid):
-        build_repo(repo, check=lambda folder: [
+        build_repo(repo, check=lambda folder, **_: [
             ErrorRecord(code="hash-count", message="simulated layer-4 failure")])
     assert not (repo / "build").exists()
 
@@ -484,6 +484,46 @@ def test_layer4_still_runs_frictionless_on_the_parquet_twins(built: Path, tmp_pa
              for e in check.check_built(folder, layer4_mode)}
     assert ("constraint-error", "visits-parquet", True) in found  # frictionless-py's sample
     assert ("schema-error", "visits-parquet", False) in found  # factpack: not the CSV's schema
+
+
+def test_layer4_cuts_a_long_parquet_twin_to_the_rows_frictionless_reads(
+        built: Path, tmp_path: Path, monkeypatch) -> None:
+    # frictionless-py reads a Parquet file whole whatever limit_rows says: a twin longer than
+    # PARQUET_SAMPLE_ROWS reaches it as a copy of its first rows (places 6, visits 4 rows).
+    monkeypatch.setattr(check, "PARQUET_SAMPLE_ROWS", 3)
+    plan = check.frictionless_jobs(built, sample_dir=tmp_path / "sample")
+    sample = tmp_path / "sample" / "datapackage.json"
+    jobs = {name: where for where, name, _ in plan.jobs}
+    assert jobs["places-parquet"] == jobs["visits-parquet"] == str(sample)
+    for name in ("places", "visits"):
+        cut = pq.read_table(tmp_path / "sample" / "data" / f"{name}.parquet")
+        whole = pq.read_table(built / "data" / f"{name}.parquet")
+        assert cut.schema == whole.schema and cut.equals(whole.slice(0, 3))
+    # readings-parquet is whole, but its key into the cut visits-parquet is left out there
+    assert jobs["readings-parquet"] == str(sample)
+    assert jobs["places"] == jobs["visits"] == jobs["readings"] == str(built / "datapackage.json")
+    twins = {r["name"]: r for r in json.loads(sample.read_text(encoding="utf-8"))["resources"]}
+    assert twins["readings-parquet"]["schema"]["foreignKeys"] == []
+    assert "hash" not in twins["visits-parquet"] and "hash" in twins["readings-parquet"]
+    assert not plan.sampled  # no CSV was sampled: factpack's validator need not run again
+    assert frictionless.validate(str(sample)).valid
+
+
+def test_layer4_finds_a_bad_value_in_a_cut_parquet_twin(built: Path, tmp_path: Path,
+                                                          monkeypatch, layer4_mode: int) -> None:
+    monkeypatch.setattr(check, "PARQUET_SAMPLE_ROWS", 3)
+    folder = tampered(built, tmp_path)
+    path = folder / "datapackage.json"
+    desc = json.loads(path.read_text(encoding="utf-8"))
+    twin = next(r for r in desc["resources"] if r["name"] == "places-parquet")
+    for f in twin["schema"]["fields"]:
+        if f["name"] == "name":
+            f["constraints"] = {"maxLength": 1}  # every name breaks it
+    path.write_text(json.dumps(desc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    found = {(e.code, e.resource, e.row) for e in check.check_built(folder, layer4_mode)
+             if e.message.startswith("frictionless")}
+    assert {("constraint-error", "places-parquet", row) for row in (2, 3, 4)} <= found
+    assert not any(r == "places-parquet" and row > 4 for _, r, row in found)
 
 
 def test_layer4_sample_rows_are_fixed_by_the_seed() -> None:

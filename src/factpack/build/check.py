@@ -9,7 +9,10 @@ Proportionate to the package (frictionless-py reads ~15 000 rows a second on one
   conformance and differential corpora, reads every row of the built package's CSVs;
 - a Parquet twin: frictionless-py reads its first :data:`PARQUET_SAMPLE_ROWS` rows (its
   Parquet reader costs ~0.4 ms a row), and factpack proves every twin row equal to the CSV
-  row (:func:`factpack.build.parquet.verify_package`).
+  row (:func:`factpack.build.parquet.verify_package`). A longer twin is cut to those rows
+  (a copy, same Arrow schema and writer options) in the sample package: frictionless-py
+  reads a Parquet file whole into pandas whatever ``limit_rows`` says, so a 1 M-row twin
+  otherwise costs it ~100 s.
 
 Each decision is printed on stderr (the build log). In a large package the frictionless-py
 runs go to two worker processes while this one does its own checks.
@@ -24,10 +27,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..core.atomic import temp_folder
@@ -97,24 +102,35 @@ def frictionless_jobs(folder: Path, full_max_bytes: int = FULL_CHECK_BYTES,
     except (OSError, ValueError, KeyError, TypeError):
         return Plan([(descriptor, None, None)], ["layer 4: frictionless-py on the package"])
     plan = Plan([])
-    big = {r["name"] for r, size in sized if r.get("format") != "parquet"
-           and size > full_max_bytes} if sample_dir is not None else set()
-    if big:
-        plan.rows = write_sample(folder, desc, big, sample_dir)
+    big, cut = set(), set()
+    if sample_dir is not None:
+        big = {r["name"] for r, size in sized if r.get("format") != "parquet"
+               and size > full_max_bytes}
+        cut = {r["name"] for r, _ in sized if r.get("format") == "parquet"
+               and parquet_rows(folder / r["path"]) > PARQUET_SAMPLE_ROWS}
+    changed: set[str] = set()  # resources whose sample-package copy differs (cut, or keys)
+    if big or cut:
+        assert sample_dir is not None
+        plan.rows, changed = write_sample(folder, desc, big, cut, sample_dir)
     for r, size in sized:
         name = r["name"]
+        # A Parquet twin whose foreign key points into a cut twin is read from the sample
+        # package too (else frictionless-py reads that cut twin whole for the key); a small
+        # CSV keeps its keys, into a sampled CSV too (frictionless-py reads that whole).
+        sampled = name in big or (name in changed and r.get("format") == "parquet")
+        where = str(sample_dir / "datapackage.json") if sampled else descriptor
         if r.get("format") == "parquet":
-            plan.jobs.append((descriptor, name, PARQUET_SAMPLE_ROWS))
+            plan.jobs.append((where, name, PARQUET_SAMPLE_ROWS))
             plan.log.append(f"layer 4: {name}: frictionless-py on its first "
                             f"{PARQUET_SAMPLE_ROWS:,} rows; factpack compares every row "
                             "with its CSV twin")
         elif name in big:
-            plan.jobs.append((str(sample_dir / "datapackage.json"), name, None))
+            plan.jobs.append((where, name, None))
             plan.log.append(f"layer 4: {name} ({size / 2**20:.0f} MiB): frictionless-py on a "
                             f"sample of {len(plan.rows[name]):,} rows (seeded by its hash); "
                             "factpack's validator on every row")
         else:
-            plan.jobs.append((descriptor, name, None))
+            plan.jobs.append((where, name, None))
             plan.log.append(f"layer 4: {name}: frictionless-py on every row")
     plan.sampled = bool(big)
     return plan
@@ -129,15 +145,26 @@ def sample_rows(n: int, seed: str, k: int | None = None) -> list[int]:
     return sorted(chosen)
 
 
-def write_sample(folder: Path, desc: dict, big: set[str], out: Path) -> dict[str, list[int]]:
-    """A package in ``out`` with every CSV resource of ``desc``: those in ``big`` cut to
-    :func:`sample_rows` (without ``hash`` and ``bytes``, and without the foreign keys that
-    point into a sample), the others linked. Returns the rows kept of each sample."""
+def parquet_rows(path: Path) -> int:
+    """Rows of a Parquet file by its footer; 0 if it cannot be read (frictionless-py and
+    :func:`factpack.build.parquet.verify_package` then report it as it is)."""
+    try:
+        return pq.ParquetFile(path).metadata.num_rows
+    except (OSError, pa.ArrowException):
+        return 0
+
+
+def write_sample(folder: Path, desc: dict, big: set[str], cut: set[str],
+                 out: Path) -> tuple[dict[str, list[int]], set[str]]:
+    """A package in ``out`` with every resource of ``desc``: the CSVs in ``big`` cut to
+    :func:`sample_rows`, the Parquet files in ``cut`` to their first
+    :data:`PARQUET_SAMPLE_ROWS` rows, the others linked. A cut resource loses ``hash`` and
+    ``bytes``, and a foreign key that points into a cut resource is left out. Returns the
+    rows kept of each CSV sample, and the names of the resources that differ from ``desc``.
+    """
     (out / "data").mkdir(parents=True, exist_ok=True)
-    kept, resources = {}, []
+    kept, resources, changed = {}, [], big | cut  # (a new set)
     for r in desc["resources"]:
-        if r.get("format") == "parquet":
-            continue
         src, dst = folder / r["path"], out / r["path"]
         dst.parent.mkdir(parents=True, exist_ok=True)
         r = dict(r)
@@ -146,32 +173,42 @@ def write_sample(folder: Path, desc: dict, big: set[str], out: Path) -> dict[str
             rows = sample_rows(text.height, r.get("hash", r["name"]))
             text[rows].write_csv(dst)
             kept[r["name"]] = rows
-            r.pop("hash", None)
-            r.pop("bytes", None)
-            schema = r["schema"] = dict(r["schema"])
-            schema["foreignKeys"] = [  # "" or no resource: the table itself
-                fk for fk in schema.get("foreignKeys", [])
-                if (fk["reference"].get("resource") or r["name"]) not in big]
+        elif r["name"] in cut:
+            head = next(pq.ParquetFile(src).iter_batches(PARQUET_SAMPLE_ROWS))
+            pq.write_table(pa.Table.from_batches([head]), dst, **parquet.WRITE_OPTIONS)
         else:
             try:
                 os.link(src, dst)
             except OSError:  # another file system
                 shutil.copyfile(src, dst)
+        if r["name"] in big | cut:
+            r.pop("hash", None)
+            r.pop("bytes", None)
+        schema = r.get("schema")
+        if isinstance(schema, dict) and schema.get("foreignKeys"):
+            keys = [fk for fk in schema["foreignKeys"]  # "" or no resource: the table itself
+                    if (fk["reference"].get("resource") or r["name"]) not in big | cut]
+            if len(keys) < len(schema["foreignKeys"]):
+                r["schema"] = {**schema, "foreignKeys": keys}
+                changed.add(r["name"])
         resources.append(r)
     (out / "datapackage.json").write_text(json.dumps({**desc, "resources": resources}),
                                           encoding="utf-8")
-    return kept
+    return kept, changed
 
 
 def check_built(folder: Path, parallel_min_bytes: int = PARALLEL_MIN_BYTES,
-                full_max_bytes: int = FULL_CHECK_BYTES) -> list[ErrorRecord]:
+                full_max_bytes: int = FULL_CHECK_BYTES,
+                alongside: Callable[[], None] | None = None) -> list[ErrorRecord]:
     """Layer 4: frictionless-py on ``datapackage.json`` (see :func:`frictionless_jobs`), and
     factpack's own checks of the Parquet files (hash, types, rows against the CSV) and of
     the SQLite database; where a CSV was sampled, factpack's validator on every row.
 
     frictionless-py is pure Python, one core per run. When the package's data holds at
     least ``parallel_min_bytes``, its runs go to two worker processes (the largest file in
-    one, the rest in the other) while this process does its own checks.
+    one, the rest in the other) while this process does its own checks. ``alongside``
+    (the build's last write, the SQLite database, which frictionless-py never reads) runs
+    before factpack's own checks: while the workers run, when there are workers.
     """
     # the sample files; one a killed build left is removed by the next (core.atomic)
     with temp_folder(Path(tempfile.gettempdir()), "factpack-layer4-") as scratch:
@@ -181,11 +218,15 @@ def check_built(folder: Path, parallel_min_bytes: int = PARALLEL_MIN_BYTES,
         jobs = plan.jobs
         size = sum(p.stat().st_size for p in (folder / "data").glob("*") if p.is_file())
         if size < parallel_min_bytes:
+            if alongside is not None:
+                alongside()
             theirs = [e for job in jobs for e in frictionless_errors(*job)]
             ours = own_checks(folder, plan.sampled)
         else:
             workers = [start_worker(part) for part in (jobs[:1], jobs[1:]) if part]
             try:
+                if alongside is not None:
+                    alongside()
                 ours = own_checks(folder, plan.sampled)
                 theirs = [e for w in workers for e in worker_errors(w, folder)]
             finally:  # e.g. interrupted: no run is left behind

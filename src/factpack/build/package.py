@@ -1,7 +1,8 @@
 """``factpack build``: validate a dataset, then write its immutable, reproducible package.
 
 Flow: layers 1–3 (release rules on) → typed tables → every file written into a
-temporary folder next to the target → layer 4 (:mod:`factpack.build.check`) → the zip →
+temporary folder next to the target (the SQLite database while layer 4's
+frictionless-py workers run) → layer 4 (:mod:`factpack.build.check`) → the zip →
 renamed into place (:mod:`factpack.build.output`). An invalid dataset or a failed check
 writes nothing and leaves an earlier build as it was.
 
@@ -35,7 +36,9 @@ from .parquet import file_hash
 PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 
-Check = Callable[[Path], list[ErrorRecord]]  # layer 4 on a staged version folder
+# Layer 4 on a staged version folder; the callable, the last write (the SQLite database),
+# runs inside it, so that it overlaps frictionless-py's worker processes.
+Check = Callable[..., list[ErrorRecord]]
 
 
 class BuildInvalid(FactpackError):
@@ -142,16 +145,16 @@ def resource_descriptors(pkg: LoadedPackage, folder: Path) -> list[dict[str, Any
 # ---------------------------------------------------------------- files
 
 
-def write_version(pkg: LoadedPackage, report: Report, dataset_dir: Path, dest: Path) -> None:
-    """Every file of ``<version>/`` into ``dest`` (an empty folder)."""
+def write_version(pkg: LoadedPackage, report: Report, dataset_dir: Path,
+                  dest: Path) -> Callable[[], None]:
+    """Every file of ``<version>/`` into ``dest`` (an empty folder) but the SQLite database,
+    which nothing else depends on: returned as a callable that writes it (see ``Check``)."""
     (dest / "data").mkdir()
     tables = sorted_tables(pkg, report)
     for res in pkg.resources:
         text, typed = tables[res.name]
         write_csv(text, dest / "data" / f"{res.name}.csv")
         parquet.write(typed, res.schema, dest / "data" / f"{res.name}.parquet")
-    sqlite.write(dest / f"{pkg.name}.sqlite",
-                 [(r.name, r.schema, tables[r.name][1]) for r in pkg.resources])
     desc = package_descriptor(pkg, resource_descriptors(pkg, dest))
     (dest / "datapackage.json").write_text(dump_json(desc), encoding="utf-8")
     counts = {name: t.height for name, (t, _) in tables.items()}
@@ -160,6 +163,18 @@ def write_version(pkg: LoadedPackage, report: Report, dataset_dir: Path, dest: P
     changelog = dataset_dir / "CHANGELOG.md"
     if changelog.is_file():
         shutil.copyfile(changelog, dest / "CHANGELOG.md")
+    typed_tables = [(r.name, r.schema, tables[r.name][1]) for r in pkg.resources]
+    del tables, text, typed  # the text frames: only the typed ones are needed for the database
+
+    def write_database() -> None:
+        try:
+            sqlite.write(dest / f"{pkg.name}.sqlite", typed_tables)
+        except sqlite.SQLiteError as exc:
+            raise FactpackError(f"{pkg.descriptor_path}: cannot write the SQLite database: "
+                                f"{exc}") from exc
+        typed_tables.clear()  # written: not held through the rest of layer 4
+
+    return write_database
 
 
 # ---------------------------------------------------------------- build
@@ -203,14 +218,10 @@ def build_validated(pkg: LoadedPackage, report: Report, dataset_dir: Path, out: 
         with temp_folder(base, f".tmp-{meta.version}-") as tmp:
             staged = tmp / meta.version
             staged.mkdir()
-            try:
-                write_version(pkg, report, dataset_dir, staged)
-            except sqlite.SQLiteError as exc:
-                raise FactpackError(f"{pkg.descriptor_path}: cannot write the SQLite database: "
-                                    f"{exc}") from exc
+            write_database = write_version(pkg, report, dataset_dir, staged)
             for result in report.tables.values():  # written: layer 4 reads the files, not
                 result.raw = result.canon = None    # these (~0.5 GB of text at 1 M rows)
-            problems = check(staged)
+            problems = check(staged, alongside=write_database)
             if problems:
                 raise BuildInvalid(Report(pkg, records_frame(problems)),
                                    f"{pkg.descriptor_path}: the built package failed its checks "
