@@ -192,6 +192,16 @@ def test_validate_an_s3_descriptor(bucket, repo, monkeypatch, tmp_path):
     assert "Traceback" not in missing.stderr
 
 
+def test_s3_without_boto3_is_one_clear_error(monkeypatch, tmp_path):
+    from factpack.validation.run import validate_target
+
+    monkeypatch.setattr(objects, "find_spec", lambda name: None)  # as if boto3 were absent
+    with pytest.raises(FactpackError, match=r"needs boto3: pip install 'factpack\[s3\]'"):
+        validate_target("s3://bucket/pkg/datapackage.json", tmp_path)
+    with pytest.raises(FactpackError, match="needs boto3"):
+        fetch("toy", store="s3://bucket/st", progress=False)
+
+
 def test_a_published_version_is_never_overwritten(bucket, repo):
     name, client, _ = bucket
     url = f"s3://{name}/st"
