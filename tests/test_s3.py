@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
 import uuid
@@ -27,7 +28,7 @@ import pytest
 from fsspec.implementations.arrow import ArrowFSWrapper
 from fsspec.implementations.http import HTTPFileSystem
 from moto.server import ThreadedMotoServer
-from test_release import DAY, ROWS_1_0_0, ROWS_1_1_0, git, git_identity, write_version  # noqa: F401
+from test_release import DAY, ROWS_1_0_0, ROWS_1_1_0, git, write_version
 
 from factpack import load
 from factpack.access.fetch import fetch
@@ -269,6 +270,111 @@ def test_concurrent_publishers_are_serialised_by_the_lease(bucket, repo):
         assert [k for k in objects_of(client, name)] == [f"st/{LOCK}"]
     assert (repo / "datasets/toy/releases.json").exists() == ledger_before
     assert "published toy 1.0.0" in publish_to_bucket(repo, url, today=DAY, wait=0.5)
+
+
+def test_concurrent_publishers_of_different_versions(bucket, repo, tmp_path):
+    """Two clones publish at once, one 1.1.0 (rows added), the other 2.0.0 (a column
+    renamed): the lease serialises them, so both are published, whichever came first, and
+    the store ends valid: every version it lists loads, every file verified. (The second
+    clone's bump is judged against its own latest release, 1.0.0, as on a folder store.)"""
+    name, client, _ = bucket
+    url = f"s3://{name}/st"
+    publish_to_bucket(repo, url, today=DAY)
+    commit_ledger(repo)
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "-q", str(repo), str(other))
+    write_version(repo, "1.1.0", ROWS_1_1_0)
+    write_version(other, "2.0.0", ROWS_1_0_0, label="title")
+    env = os.environ | {"PYTHONPATH": str(SRC)}
+    runs = [subprocess.Popen([sys.executable, "-m", "factpack", "publish", "--store", url,
+                              "--no-site", "--date", DAY], cwd=where, env=env, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for where in (repo, other)]
+    done = [(r.wait(timeout=300), *r.communicate()) for r in runs]
+    published = []
+    for (code, out, err), version in zip(done, ("1.1.0", "2.0.0"), strict=True):
+        assert "Traceback" not in err and "internal error" not in err, err
+        if code == 0:
+            assert f"published toy {version}" in out
+            published.append(version)
+    # serialised: the second waited for the lease, then published on top of the first
+    assert sorted(published) == ["1.1.0", "2.0.0"], done
+    catalog = catalog_of(client, name)
+    versions = catalog["datasets"]["toy"]["versions"]
+    assert set(versions) == {"1.0.0", "1.1.0", "2.0.0"}
+    assert catalog["datasets"]["toy"]["latest"] == "2.0.0"
+    assert f"st/{LOCK}" not in objects_of(client, name)
+    for version in versions:  # the store is valid: each listed version verifies
+        package = load(f"toy@{version}", store=url, progress=False)
+        assert package.version == version
+    listed = {f["path"] for v in versions.values() for f in (*v["files"], v["zip"])}
+    assert {f"st/{p}" for p in listed} <= set(objects_of(client, name))
+
+
+def test_a_fetch_killed_mid_download_leaves_nothing_and_the_next_completes(bucket, repo):
+    name, _, _ = bucket
+    url = f"s3://{name}/st"
+    publish_to_bucket(repo, url, today=DAY)
+    cache = Path(os.environ["FACTPACK_CACHE"])
+    # a fetch killed (os._exit, no cleanup) after its first chunk of the zip was written
+    script = (
+        "import os, sys\n"
+        "from factpack.core import s3\n"
+        "from factpack.access.fetch import fetch\n"
+        "s3.CHUNK = 512\n"
+        "down = s3.Bucket.download\n"
+        "def dying(self, rel, dest, cap, advance):\n"
+        "    def step(n=0, reset=False):\n"
+        "        if n: os._exit(9)\n"
+        "    return down(self, rel, dest, cap, step)\n"
+        "s3.Bucket.download = dying\n"
+        f"fetch('toy', store={url!r}, progress=False)\n")
+    env = os.environ | {"PYTHONPATH": str(SRC)}
+    killed = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                            text=True, check=False)
+    assert killed.returncode == 9, killed.stderr
+    left = [p for p in (cache / "tmp").rglob("*.zip.part")]
+    assert len(left) == 1  # the dead fetch's partial zip, in its work folder
+    assert not (cache / "packages").exists() or not any((cache / "packages").iterdir())
+    folder = fetch("toy", store=url, progress=False)  # the next fetch completes
+    assert pl.read_csv(folder / "data" / "items.csv")["id"].to_list() == list("abc")
+    assert [p.name for p in (cache / "packages").iterdir()] == [folder.name]
+    assert not list((cache / "tmp").rglob("*.part"))  # the dead one's leftovers are gone
+
+
+def test_a_body_broken_off_is_resumed_and_a_short_one_refused(bucket, repo, monkeypatch):
+    """A response body that breaks off mid-way is resumed with a Range request pinned by
+    ETag; a zip shorter than the catalog says is refused, nothing kept."""
+    from botocore.exceptions import ResponseStreamingError
+    from botocore.response import StreamingBody
+
+    name, client, log = bucket
+    url = f"s3://{name}/st"
+    publish_to_bucket(repo, url, today=DAY)
+    monkeypatch.setattr(objects, "CHUNK", 512)
+    chunks, broken = StreamingBody.iter_chunks, []
+
+    def breaking(self, chunk_size=1024):
+        for i, chunk in enumerate(chunks(self, chunk_size)):
+            if i == 1 and not broken:  # once: after the first chunk
+                broken.append(True)
+                raise ResponseStreamingError(error="connection reset by peer")
+            yield chunk
+
+    monkeypatch.setattr(StreamingBody, "iter_chunks", breaking)
+    log.seen.clear()
+    folder = fetch("toy", store=url, progress=False)
+    assert broken and pl.read_csv(folder / "data" / "items.csv")["id"].to_list() == list("abc")
+    assert log.keys(name).count("toy/toy-1.0.0.zip") == 2  # the first GET, then the resumed
+    monkeypatch.setattr(StreamingBody, "iter_chunks", chunks)
+    cache = Path(os.environ["FACTPACK_CACHE"])
+    shutil.rmtree(cache)
+    key = "st/toy/toy-1.0.0.zip"
+    whole = client.get_object(Bucket=name, Key=key)["Body"].read()
+    client.put_object(Bucket=name, Key=key, Body=whole[:-100])  # cut short on the store
+    with pytest.raises(FactpackError, match="byte count"):
+        fetch("toy", store=url, progress=False)
+    assert not list((cache / "packages").glob("*")) and not list((cache / "tmp").rglob("*.part"))
 
 
 def test_a_catalog_changed_behind_the_lease_refuses_the_publish(bucket, repo, monkeypatch):
