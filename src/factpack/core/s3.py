@@ -20,6 +20,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,9 @@ class Bucket:
 
     @classmethod
     def from_url(cls, url: str) -> Bucket:
+        if find_spec("boto3") is None:  # the s3 extra is not installed
+            raise FactpackError(f"{url}: reading or writing s3:// needs boto3: "
+                                "pip install 'factpack[s3]'")
         return cls(*split_url(url))
 
     def key(self, rel: str) -> str:

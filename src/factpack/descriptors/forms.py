@@ -8,6 +8,7 @@ forms are read as tables; any other resource is a file whose bytes and hash are 
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import urljoin, urlsplit
@@ -17,7 +18,7 @@ EXCEL = ("xlsx", "xlsm", "xls", "xlsb", "ods")  # read by fastexcel (calamine)
 # format → reader: what factpack reads as a table (frictionless-py's tabular formats)
 TABULAR = {"csv": "csv", "tsv": "csv", "parquet": "parquet", "jsonl": "ndjson",
            "ndjson": "ndjson", "inline": "inline", **{x: "excel" for x in EXCEL}}
-REMOTE = ("http://", "https://")
+REMOTE = ("http://", "https://", "s3://")  # s3: read through core.s3 (the s3 extra)
 
 
 @dataclass(frozen=True)
@@ -72,4 +73,6 @@ def resolve_url(base_url: str, raw: str) -> tuple[str | None, str | None]:
     parts = PurePosixPath(raw).parts
     if raw.startswith("/") or ".." in parts or "\\" in raw or ":" in raw.split("/")[0]:
         return None, f"path '{raw}' must be relative and stay inside the package"
+    if base_url.lower().startswith("s3://"):  # urljoin joins only the web's schemes
+        return base_url + posixpath.normpath(raw), None
     return urljoin(base_url, raw), None

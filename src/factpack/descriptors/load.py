@@ -363,7 +363,7 @@ def _load_resource(pkg: LoadedPackage, res: Resource, i: int, base: Path,
 
 
 def load_remote(url: str) -> LoadedPackage:
-    """A descriptor at an http(s) URL, read with the timeouts, retries and size bound of
+    """A descriptor at an http(s) or s3:// URL, read with the timeouts, retries and size bound of
     :mod:`factpack.core.transfer`; its relative paths are resolved against its URL."""
     from ..core.transfer import Store  # HTTP is loaded only for remote targets
 

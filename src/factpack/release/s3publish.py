@@ -140,8 +140,9 @@ def mirrored(root: Path, catalog: Catalog, names: list[str], site: bool
              ) -> dict[str, CatalogFile | None]:
     """The store files a publish reads (path -> its catalog entry; None for a diff report,
     which the catalog names but does not hash): of each dataset being published, the
-    descriptor and tables of its latest version and of the version before each ledger
-    version the store lacks (diffs are taken from them), and every latest descriptor
+    descriptor and tables of its latest version, of the ledger's latest (another clone may
+    have published since) and of the version before each ledger version the store lacks
+    (bumps and diffs are judged against them), and every latest descriptor
     (titles); for the website, the descriptors, CSV files and diffs of every version."""
     out: dict[str, CatalogFile | None] = {}
     for name, ds in catalog.datasets.items():
@@ -149,7 +150,10 @@ def mirrored(root: Path, catalog: Catalog, names: list[str], site: bool
         if name in names:
             full.add(ds.latest)
             listed = sorted(ds.versions, key=parse_version)
-            for rel in ledger.read_ledger(root, name).releases:
+            book = ledger.read_ledger(root, name)
+            if (mine := book.latest()) is not None and mine.version in ds.versions:
+                full.add(mine.version)  # the bump is judged against this clone's latest
+            for rel in book.releases:
                 before = [v for v in listed if parse_version(v) < parse_version(rel.version)]
                 if rel.version not in ds.versions and before:
                     full.add(before[-1])

@@ -123,14 +123,8 @@ def run_rules(pkg: LoadedPackage, results: dict[str, TableResult],
 
 def validate_target(target: str | Path, root: Path, release: bool = False) -> Report:
     """Load a target (:func:`factpack.descriptors.load.load_target`, which reads http(s)
-    URLs too, or a descriptor's s3:// URL: :mod:`factpack.descriptors.remote`) and
-    validate it."""
-    if str(target).lower().startswith("s3://"):
-        from ..descriptors.remote import load_remote  # S3 code only for an s3:// URL
-
-        pkg = load_remote(str(target), root)
-    else:
-        pkg = load_target(target, root)
+    and s3:// URLs too) and validate it."""
+    pkg = load_target(target, root)
     try:
         return validate_package(pkg, release=release)
     finally:
