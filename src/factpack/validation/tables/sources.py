@@ -85,9 +85,12 @@ class Filling:
             raise self._error
 
     def head(self) -> None:
-        """Until the file holds :data:`HEAD_BYTES` or is complete."""
+        """Until the file holds :data:`HEAD_BYTES` or is complete (a copy that failed this
+        early, a 404 say, raises here)."""
         while not self.done.is_set() and self.path.stat().st_size < HEAD_BYTES:
             self.done.wait(POLL)
+        if self.done.is_set():
+            self.wait()
 
     def open(self) -> io.RawIOBase:
         """The file read as it grows: a read at its current end waits for the copy; the
