@@ -19,16 +19,17 @@ CHUNK = 1 << 20
 class Digest:
     """A running hash and byte count (hash while downloading or unpacking)."""
 
-    def __init__(self, algorithm: str = "sha256") -> None:
-        self._hash = hashlib.new(algorithm)
+    def __init__(self, algorithm: str | None = "sha256") -> None:
+        self._hash = hashlib.new(algorithm) if algorithm else None  # None: bytes counted only
         self.bytes = 0
 
     def update(self, chunk: bytes) -> None:
-        self._hash.update(chunk)
+        if self._hash is not None:
+            self._hash.update(chunk)
         self.bytes += len(chunk)
 
     def hexdigest(self) -> str:
-        return self._hash.hexdigest()
+        return self._hash.hexdigest() if self._hash is not None else ""
 
 
 def files_digest(paths: Iterable[Path], algorithm: str = "sha256") -> tuple[str, int]:

@@ -139,12 +139,14 @@ class Store:
             raise FactpackError(f"{self.where(rel)}: larger than {limit} bytes, refusing to read it")
         return data
 
-    def download(self, rel: str, dest: Path, size: int | None, limit: int | None = None
-                 ) -> Download:
+    def download(self, rel: str, dest: Path, size: int | None, limit: int | None = None,
+                 hashed: bool = True) -> Download:
         """Stream a file to ``dest``, hashing it.
 
         ``size`` is the declared size (None if unknown): more is refused, less is
         resumed. At most ``limit`` bytes are accepted, whatever the size declared.
+        ``hashed=False`` (HTTP): no sha256, for a caller that only reads the file (the
+        hash costs ~1 s of CPU per 200 MB).
         """
         caps = [x for x in (size, limit) if x is not None]
         if not caps:
@@ -157,7 +159,8 @@ class Store:
             if self.root is not None:
                 return _copy_local(self._local(rel), dest, cap, advance)
             with _client() as client:
-                return self._http_download(client, self.where(rel), dest, size, cap, advance)
+                return self._http_download(client, self.where(rel), dest, size, cap, advance,
+                                           "sha256" if hashed else None)
 
     # -- HTTP -------------------------------------------------------------------------------
 
@@ -241,8 +244,8 @@ class Store:
         raise AssertionError("unreachable")
 
     def _http_download(self, client: httpx.Client, url: str, dest: Path, size: int | None,
-                       cap: int, advance) -> Download:
-        digest, last = Digest(), None
+                       cap: int, advance, algorithm: str | None = "sha256") -> Download:
+        digest, last = Digest(algorithm), None
         failures, clock = 0, _Clock(self)
         while True:
             start = digest.bytes
@@ -256,7 +259,7 @@ class Store:
                             f"{url}: the server has only {start} bytes, the catalog says {size}")
                     _check_status(r, url)
                     if not (start and r.status_code == 206 and _range_start(r) == start):
-                        digest = Digest()  # no resume: start over
+                        digest = Digest(algorithm)  # no resume: start over
                         advance(reset=True)
                     with dest.open("ab" if digest.bytes else "wb") as f:
                         for chunk in r.iter_bytes():
