@@ -230,14 +230,15 @@ def test_a_killed_publish_leaves_a_valid_store_and_the_next_completes_it(bucket,
     script = (
         "import os, sys; from pathlib import Path\n"
         "from factpack.core import s3\n"
-        "from factpack.release.s3publish import publish_to_bucket\n"
+        "from factpack.release import s3publish\n"
+        "s3publish.WORKERS = 1  # one upload at a time: killed after exactly three\n"
         "put, count = s3.Bucket.put_file, [0]\n"
         "def dying(self, *a, **k):\n"
         "    count[0] += 1\n"
         "    if count[0] > 3: os._exit(9)\n"
         "    return put(self, *a, **k)\n"
         "s3.Bucket.put_file = dying\n"
-        f"publish_to_bucket(Path(sys.argv[1]), {url!r}, today={DAY!r})\n")
+        f"s3publish.publish_to_bucket(Path(sys.argv[1]), {url!r}, today={DAY!r})\n")
     env = os.environ | {"PYTHONPATH": str(SRC)}
     killed = subprocess.run([sys.executable, "-c", script, str(repo)], env=env,
                             capture_output=True, text=True, check=False)

@@ -1,8 +1,8 @@
 """Objects on S3-compatible storage (``s3://bucket/prefix``), through boto3.
 
 Credentials, region and endpoint come only from the standard AWS environment variables and
-config files (``AWS_ACCESS_KEY_ID``, ``AWS_PROFILE``, ``AWS_ENDPOINT_URL``, ...), as boto3
-reads them. What the release store needs from S3 is small and all here:
+config files (``AWS_ACCESS_KEY_ID``, ``AWS_PROFILE``, ``AWS_ENDPOINT_URL``, ...), as boto3's
+core, botocore, reads them. What the release store needs from S3 is small and all here:
 
 * :meth:`Bucket.read` and :meth:`Bucket.download`: bounded reads, streamed to disk while
   hashing (memory is one chunk, whatever the object's size); a dropped body is resumed
@@ -61,15 +61,18 @@ def client() -> Any:
 
 @cache
 def _session_client(env: tuple[tuple[str, str], ...]) -> tuple[Any, Any]:
-    import boto3
+    # botocore, boto3's core, directly: the same credential chain and client, without
+    # importing boto3's transfer manager (s3transfer), which factpack does not use and
+    # which takes most of boto3's import time
+    import botocore.session
     from botocore.config import Config
 
     # "standard" retries: throttling and 5xx answers are retried with backoff by botocore
     config = Config(retries={"max_attempts": 6, "mode": "standard"},
                     request_checksum_calculation="when_required",
                     response_checksum_validation="when_required")
-    session = boto3.session.Session()
-    return session, session.client("s3", config=config)
+    session = botocore.session.Session()
+    return session, session.create_client("s3", config=config)
 
 
 def storage_options() -> dict[str, str]:
@@ -128,7 +131,7 @@ class Bucket:
 
     @classmethod
     def from_url(cls, url: str) -> Bucket:
-        if find_spec("boto3") is None:  # the s3 extra is not installed
+        if find_spec("botocore") is None:  # the s3 extra is not installed
             raise FactpackError(f"{url}: reading or writing s3:// needs boto3: "
                                 "pip install 'factpack[s3]'")
         return cls(*split_url(url))

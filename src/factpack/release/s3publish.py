@@ -30,6 +30,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Self
 
@@ -45,6 +46,7 @@ LEASE = 600.0  # seconds a lease lasts unless renewed (renewed at half-time whil
 DIFF_LIMIT = 64 << 20  # bytes of a diff report read back for the website
 UNREAD = (".sqlite", ".md", ".zip")  # files of a version that a publish never reads back
 WAIT = 120.0  # seconds to wait for another publisher's lease before refusing
+WORKERS = 4  # objects uploaded or downloaded at once
 Say = Callable[[str], None]
 
 
@@ -169,18 +171,38 @@ def mirrored(root: Path, catalog: Catalog, names: list[str], site: bool
 
 
 def _mirror(bucket: Bucket, files: dict[str, CatalogFile | None], mirror: Path) -> None:
-    for rel, f in files.items():
+    def one(rel: str, f: CatalogFile | None) -> None:
         dest = mirror / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         if f is None:  # a diff report: small, and the website checks what it reads of it
             dest.write_bytes(bucket.read(rel, DIFF_LIMIT))
-            continue
+            return
         got = bucket.download(rel, dest, f.bytes, lambda n=0, reset=False: None)
         if (got.sha256, got.bytes) != (f.sha256.lower(), f.bytes):
             raise FactpackError(
                 f"{bucket.url(rel)}: sha256 {got.sha256[:12]}… ({got.bytes} bytes), the "
                 f"catalog says {f.sha256[:12]}… ({f.bytes} bytes): the store was changed "
                 "behind the catalog's back; refusing to publish on top of it")
+
+    _each(one, list(files.items()))
+
+
+def _each(work: Callable[..., None], items: list[tuple], between: Callable[[], None] = lambda: None
+          ) -> None:
+    """``work(*item)`` for every item, :data:`WORKERS` at a time (each request to object
+    storage waits on the network, so they overlap; memory is a part per worker); the first
+    failure is raised once the running ones are done, and no new one starts after it.
+    ``between`` runs in this thread after each one (renewing the lease)."""
+    with ThreadPoolExecutor(WORKERS) as pool:
+        running = [pool.submit(work, *item) for item in items]
+        try:
+            for done in as_completed(running):
+                done.result()
+                between()
+        except BaseException:
+            for future in running:
+                future.cancel()
+            raise
 
 
 def _sha256(path: Path) -> str:
@@ -248,15 +270,18 @@ def _upload_versions(bucket: Bucket, old: Catalog, mirror: Path, lease: Lease, s
                 continue
             say(f"uploading {name} {ver} to {bucket.url()}")
             rels = [f.path for f in (*entry.files, entry.zip)] + ([entry.diff] if entry.diff else [])
-            for rel in rels:
-                lease.keep()
-                path = mirror / rel
-                sha = _sha256(path)
-                try:
-                    bucket.put_file(rel, path, sha)
-                except Exists:  # left by a killed publish (no catalog lists it) unless the same
-                    if bucket.sha256_of(rel) != sha:
-                        bucket.put_file(rel, path, sha, overwrite=True)
+            lease.keep()
+            _each(lambda rel: _upload(bucket, mirror / rel, rel), [(r,) for r in rels],
+                  lease.keep)
+
+
+def _upload(bucket: Bucket, path: Path, rel: str) -> None:
+    sha = _sha256(path)
+    try:
+        bucket.put_file(rel, path, sha)
+    except Exists:  # left by a killed publish (no catalog lists it) unless the same
+        if bucket.sha256_of(rel) != sha:
+            bucket.put_file(rel, path, sha, overwrite=True)
 
 
 def _upload_site(bucket: Bucket, mirror: Path, lease: Lease, say: Say) -> None:
@@ -270,6 +295,6 @@ def _upload_site(bucket: Bucket, mirror: Path, lease: Lease, say: Say) -> None:
                and (rel := p.relative_to(mirror).as_posix()) not in versioned
                and not rel.startswith(".") and there.get(rel, "").strip('"') != _md5(p)]
     say(f"uploading {len(changed)} changed pages of the website")
-    for path in changed:
-        lease.keep()
-        bucket.put_file(path.relative_to(mirror).as_posix(), path, _sha256(path), overwrite=True)
+    lease.keep()
+    _each(lambda path: bucket.put_file(path.relative_to(mirror).as_posix(), path, _sha256(path),
+                                       overwrite=True), [(p,) for p in changed], lease.keep)
