@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -271,26 +272,37 @@ def worker_errors(proc: subprocess.Popen, folder: Path) -> list[ErrorRecord]:
 
 def own_checks(folder: Path, every_row: bool = False) -> list[ErrorRecord]:
     """factpack's check of what frictionless-py skips (:func:`parquet.verify_package`),
-    then of the SQLite database; with ``every_row`` (a CSV was sampled), first factpack's
-    validator on every row of the built package's CSV files."""
-    if every_row:
-        from ..descriptors.load import load_target
-        from ..validation.run import validate_package
+    and of the SQLite database (in a thread: SQLite and polars both let go of the GIL);
+    with ``every_row`` (a CSV was sampled), also factpack's validator on every row of the
+    built package's CSV files. Reported in that order of precedence."""
+    with ThreadPoolExecutor(1) as pool:
+        database = pool.submit(database_problems, folder)
+        if every_row:
+            from ..descriptors.load import load_target
+            from ..validation.run import validate_package
 
-        # The CSV resources only: verify_package compares every Parquet row with them.
-        pkg = load_target(folder / "datapackage.json", folder)
-        pkg.resources = [r for r in pkg.resources if r.format != "parquet"]
-        report = validate_package(pkg)
-        if not report.valid:
-            return [e.model_copy(update={"message": f"factpack: {e.message}"})
-                    for e in report.records(1000)]
-    errors = parquet.verify_package(folder)
-    if errors:
-        return errors
-    desc = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-    db = folder / f"{desc['name']}.sqlite"
-    # Rows per table from the Parquet footers: verify_package proved each CSV has as many.
-    counts = {r["name"]: pq.ParquetFile(folder / Path(r["path"]).with_suffix(".parquet"))
-              .metadata.num_rows for r in desc["resources"] if r.get("format") == "csv"}
+            # The CSV resources only: verify_package compares every Parquet row with them.
+            pkg = load_target(folder / "datapackage.json", folder)
+            pkg.resources = [r for r in pkg.resources if r.format != "parquet"]
+            report = validate_package(pkg)
+            if not report.valid:
+                return [e.model_copy(update={"message": f"factpack: {e.message}"})
+                        for e in report.records(1000)]
+        errors = parquet.verify_package(folder)
+        return errors or database.result()
+
+
+def database_problems(folder: Path) -> list[ErrorRecord]:
+    """:func:`sqlite.verify` of the package's database against its Parquet twins (which
+    :func:`parquet.verify_package` proves equal to the CSVs)."""
+    try:
+        desc = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+        db = folder / f"{desc['name']}.sqlite"
+        twins = {r["name"]: folder / Path(r["path"]).with_suffix(".parquet")
+                 for r in desc["resources"] if r.get("format") == "csv"}
+        problems = sqlite.verify(db, twins)
+    except (OSError, ValueError, KeyError, TypeError, pl.exceptions.PolarsError) as exc:
+        return [ErrorRecord(code=Code.SOURCE, path="datapackage.json",
+                            message=f"the SQLite database cannot be checked: {exc}")]
     return [ErrorRecord(code=Code.SOURCE, path=db.name, message=f"{db.name}: {p}")
-            for p in sqlite.verify(db, counts)]
+            for p in problems]
