@@ -11,10 +11,13 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import adbc_driver_manager as adbc  # light; the SQLite driver is loaded when used
 import polars as pl
 import pyarrow as pa
+
+if TYPE_CHECKING:  # the publish extra (as frictionless-py), imported where it is used
+    import adbc_driver_manager as adbc
 
 from ..spec import fieldtypes
 from ..spec.models import Field, Schema
@@ -60,9 +63,11 @@ def write(path: Path, tables: list[tuple[str, Schema, pl.DataFrame]]) -> None:
     """Write typed frames (in foreign-key order) to a new database at ``path``.
 
     The rows go in as Arrow batches through ADBC's SQLite driver (its bulk ingest binds
-    each column in C: a fifth of the CPU of ``executemany`` over Python values). Foreign
+    each column in C: under half the CPU of ``executemany`` over Python values). Foreign
     keys are enforced at commit (deferred), so SQLite checks them once more.
     """
+    import adbc_driver_manager as adbc
+
     try:
         with _adbc(str(path)) as con:  # autocommit: the pragmas first, then one transaction
             # Speed only, not the file's bytes: a page cache that holds the indexes of a large
@@ -89,19 +94,24 @@ def write(path: Path, tables: list[tuple[str, Schema, pl.DataFrame]]) -> None:
 @contextmanager
 def _adbc(uri: str) -> Iterator[adbc.AdbcConnection]:
     """A connection of ADBC's low-level API (its DB-API module imports pandas: seconds)."""
-    import adbc_driver_sqlite  # the publish extra, as frictionless-py
+    import adbc_driver_manager as adbc
+    import adbc_driver_sqlite
 
     with adbc_driver_sqlite.connect(uri) as db, adbc.AdbcConnection(db) as con:
         yield con
 
 
 def _run(con: adbc.AdbcConnection, sql: str) -> None:
+    import adbc_driver_manager as adbc
+
     with adbc.AdbcStatement(con) as st:
         st.set_sql_query(sql)
         st.execute_update()
 
 
 def _query(con: adbc.AdbcConnection, sql: str, batch_rows: int) -> pl.DataFrame:
+    import adbc_driver_manager as adbc
+
     with adbc.AdbcStatement(con) as st:
         st.set_options(**{"adbc.sqlite.query.batch_rows": str(batch_rows)})
         st.set_sql_query(sql)
@@ -141,6 +151,8 @@ def verify(path: Path, twins: dict[str, Path]) -> list[str]:
 
 def _compare(path: Path, name: str, twin: pl.DataFrame) -> list[str]:
     """Problems of table ``name`` against the frame it was written from (every cell)."""
+    import adbc_driver_manager as adbc
+
     # As written (see write): dates as text, booleans as 0/1, NaN as NULL (SQLite's own).
     want = twin.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"),
                              pl.col(pl.Boolean).cast(pl.Int64), pl.col(pl.Float64).fill_nan(None))
