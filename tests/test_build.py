@@ -440,6 +440,25 @@ def test_changed_csv_is_caught(built: Path, tmp_path: Path) -> None:
     assert any(e.resource == "places-parquet" and e.field == "name" for e in errors)
 
 
+@pytest.mark.parametrize("sql", [
+    "UPDATE visits SET party_size = party_size + 1 WHERE rowid = (SELECT max(rowid) FROM visits)",
+    "UPDATE places SET name = 'Zurich' WHERE name = 'Zürich'",
+    "UPDATE places SET founded_on = NULL WHERE founded_on IS NOT NULL AND rowid = "
+    "(SELECT min(rowid) FROM places WHERE founded_on IS NOT NULL)",
+    "DELETE FROM readings WHERE rowid = (SELECT max(rowid) FROM readings)",
+])
+def test_changed_sqlite_cell_is_caught(built: Path, tmp_path: Path, sql: str) -> None:
+    folder = tampered(built, tmp_path)
+    con = sqlite3.connect(folder / f"{NAME}.sqlite")
+    with con:
+        assert con.execute(sql).rowcount == 1
+    con.close()
+    table = sql.split()[1] if sql.startswith("UPDATE") else sql.split()[2]
+    errors = check.database_problems(folder)
+    assert len(errors) == 1 and f"table {table} " in errors[0].message, errors
+    assert errors == check.own_checks(folder)  # the Parquet files still agree with the CSVs
+
+
 # ---------------------------------------------------------------- layer 4 as the build runs it
 
 

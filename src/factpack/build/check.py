@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -208,7 +209,7 @@ def check_built(folder: Path, parallel_min_bytes: int = PARALLEL_MIN_BYTES,
     least ``parallel_min_bytes``, its runs go to two worker processes (the largest file in
     one, the rest in the other) while this process does its own checks. ``alongside``
     (the build's last write, the SQLite database, which frictionless-py never reads) runs
-    before factpack's own checks: while the workers run, when there are workers.
+    with factpack's own checks (:func:`own_checks`), so while the workers run.
     """
     # the sample files; one a killed build left is removed by the next (core.atomic)
     with temp_folder(Path(tempfile.gettempdir()), "factpack-layer4-") as scratch:
@@ -218,16 +219,12 @@ def check_built(folder: Path, parallel_min_bytes: int = PARALLEL_MIN_BYTES,
         jobs = plan.jobs
         size = sum(p.stat().st_size for p in (folder / "data").glob("*") if p.is_file())
         if size < parallel_min_bytes:
-            if alongside is not None:
-                alongside()
             theirs = [e for job in jobs for e in frictionless_errors(*job)]
-            ours = own_checks(folder, plan.sampled)
+            ours = own_checks(folder, plan.sampled, alongside)
         else:
             workers = [start_worker(part) for part in (jobs[:1], jobs[1:]) if part]
             try:
-                if alongside is not None:
-                    alongside()
-                ours = own_checks(folder, plan.sampled)
+                ours = own_checks(folder, plan.sampled, alongside)
                 theirs = [e for w in workers for e in worker_errors(w, folder)]
             finally:  # e.g. interrupted: no run is left behind
                 for w in workers:
@@ -269,28 +266,51 @@ def worker_errors(proc: subprocess.Popen, folder: Path) -> list[ErrorRecord]:
     return [ErrorRecord.model_validate_json(line) for line in out.splitlines()]
 
 
-def own_checks(folder: Path, every_row: bool = False) -> list[ErrorRecord]:
+def own_checks(folder: Path, every_row: bool = False,
+               alongside: Callable[[], None] | None = None) -> list[ErrorRecord]:
     """factpack's check of what frictionless-py skips (:func:`parquet.verify_package`),
-    then of the SQLite database; with ``every_row`` (a CSV was sampled), first factpack's
-    validator on every row of the built package's CSV files."""
-    if every_row:
-        from ..descriptors.load import load_target
-        from ..validation.run import validate_package
+    and of the SQLite database, written first by ``alongside`` if given; with ``every_row``
+    (a CSV was sampled), also factpack's validator on every row of the built package's CSV
+    files. Reported in that order of precedence.
 
-        # The CSV resources only: verify_package compares every Parquet row with them.
-        pkg = load_target(folder / "datapackage.json", folder)
-        pkg.resources = [r for r in pkg.resources if r.format != "parquet"]
-        report = validate_package(pkg)
-        if not report.valid:
-            return [e.model_copy(update={"message": f"factpack: {e.message}"})
-                    for e in report.records(1000)]
-    errors = parquet.verify_package(folder)
-    if errors:
-        return errors
-    desc = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-    db = folder / f"{desc['name']}.sqlite"
-    # Rows per table from the Parquet footers: verify_package proved each CSV has as many.
-    counts = {r["name"]: pq.ParquetFile(folder / Path(r["path"]).with_suffix(".parquet"))
-              .metadata.num_rows for r in desc["resources"] if r.get("format") == "csv"}
+    The database is written and checked in a thread beside the other checks: SQLite (via
+    ADBC and sqlite3) and polars both let go of the GIL, so the two use both cores.
+    """
+    def database() -> list[ErrorRecord]:
+        if alongside is not None:
+            alongside()  # an error it raises (the database cannot be written) is raised below
+        return database_problems(folder)
+
+    with ThreadPoolExecutor(1) as pool:
+        db = pool.submit(database)
+        if every_row:
+            from ..descriptors.load import load_target
+            from ..validation.run import validate_package
+
+            # The CSV resources only: verify_package compares every Parquet row with them.
+            pkg = load_target(folder / "datapackage.json", folder)
+            pkg.resources = [r for r in pkg.resources if r.format != "parquet"]
+            report = validate_package(pkg)
+            if not report.valid:
+                db.result()  # the database is written (or its error raised) all the same
+                return [e.model_copy(update={"message": f"factpack: {e.message}"})
+                        for e in report.records(1000)]
+        errors = parquet.verify_package(folder)
+        database_errors = db.result()
+        return errors or database_errors
+
+
+def database_problems(folder: Path) -> list[ErrorRecord]:
+    """:func:`sqlite.verify` of the package's database against its Parquet twins (which
+    :func:`parquet.verify_package` proves equal to the CSVs)."""
+    try:
+        desc = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+        db = folder / f"{desc['name']}.sqlite"
+        twins = {r["name"]: folder / Path(r["path"]).with_suffix(".parquet")
+                 for r in desc["resources"] if r.get("format") == "csv"}
+        problems = sqlite.verify(db, twins)
+    except (OSError, ValueError, KeyError, TypeError, pl.exceptions.PolarsError) as exc:
+        return [ErrorRecord(code=Code.SOURCE, path="datapackage.json",
+                            message=f"the SQLite database cannot be checked: {exc}")]
     return [ErrorRecord(code=Code.SOURCE, path=db.name, message=f"{db.name}: {p}")
-            for p in sqlite.verify(db, counts)]
+            for p in problems]
