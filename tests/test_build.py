@@ -443,8 +443,8 @@ def test_changed_csv_is_caught(built: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize("sql", [
     "UPDATE visits SET party_size = party_size + 1 WHERE rowid = (SELECT max(rowid) FROM visits)",
     "UPDATE places SET name = 'Zurich' WHERE name = 'Zürich'",
-    "UPDATE places SET founded_on = NULL WHERE founded_on IS NOT NULL AND rowid = "
-    "(SELECT min(rowid) FROM places WHERE founded_on IS NOT NULL)",
+    ("UPDATE places SET founded_on = NULL WHERE founded_on IS NOT NULL AND rowid = "
+    "(SELECT min(rowid) FROM places WHERE founded_on IS NOT NULL)"),
     "DELETE FROM readings WHERE rowid = (SELECT max(rowid) FROM readings)",
 ])
 def test_changed_sqlite_cell_is_caught(built: Path, tmp_path: Path, sql: str) -> None:
