@@ -11,7 +11,7 @@ help: ## list the targets
 
 .venv/.synced: pyproject.toml uv.lock
 	@test -x $(UV) || (python3 -m venv .venv && .venv/bin/pip install -q uv==0.13.8)
-	$(UV) sync --frozen --all-extras --quiet
+	$(UV) sync --frozen --all-extras --quiet --compile-bytecode
 	@touch $@
 
 build: .venv/.synced ## create .venv if missing, validate and build every dataset, publish build/site/

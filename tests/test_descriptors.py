@@ -91,3 +91,16 @@ def test_a_descriptor_that_is_not_utf8_is_an_error(tmp_path):
     path = package(tmp_path, "datapackage.json", "")
     path.write_bytes('{"name": "caf\u00e9", "resources": []}'.encode("latin-1"))
     assert "not UTF-8" in refused(path)
+
+
+def test_a_lone_resource_descriptor_names_the_line_of_its_error(tmp_path):
+    # the line map of a JSON descriptor is made only when an error asks for a line, and a
+    # lone resource is read as the package of one: its key paths move under resources[0]
+    (tmp_path / "d.csv").write_text("id\n1\n")
+    text = json.dumps({"name": "d", "path": "d.csv", "schema": {"fields": [
+        {"name": "id", "type": "integr"}]}}, indent=2)
+    pkg = load_package(package(tmp_path, "resource.json", text))
+    wrong = [e for e in pkg.errors if e.line is not None]
+    assert wrong, pkg.errors
+    at = next(i for i, x in enumerate(text.splitlines(), 1) if '"integr"' in x)
+    assert wrong[0].line == at, (wrong[0], text)

@@ -15,6 +15,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "factpack"
 NOT_ON_THE_VALIDATE_PATH = [
     "pandas", "duckdb", "jinja2", "matplotlib", "markdown_it", "frictionless", "httpx",
     "pycountry", "langcodes", "pyarrow.parquet",
+    "yaml",  # a JSON descriptor is read without PyYAML; its line map is made only for an error
     # the command line's own: a plain `validate` runs without the typer app (commands/fast.py)
     "typer", "click", "rich", "pygments", "shellingham",
     "factpack.build", "factpack.release", "factpack.access", "factpack.site",

@@ -11,6 +11,7 @@ the file and, for YAML/JSON, the line of the offending property.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -29,7 +30,7 @@ from ..spec.models import (
 )
 from .checks import misplaced_field_properties, misplaced_properties, spec_version
 from .forms import detect, is_remote, resolve_url
-from .read import DESCRIPTOR_LIMIT, parse_model, read_or_report, rel
+from .read import DESCRIPTOR_LIMIT, parse_model, read_or_report, rel, shifted
 
 
 @dataclass
@@ -277,7 +278,7 @@ def load_package(path: Path, repo: Path | None = None, label: str = "",
         return _load_schema_only(pkg, path, data, lines)
     single = isinstance(data, dict) and "resources" not in data and ("path" in data or "data" in data)
     if single:
-        data, lines = {"resources": [data]}, {("resources", 0) + k: v for k, v in lines.items()}
+        data, lines = {"resources": [data]}, shifted(lines, ("resources", 0))
     package, errs = parse_model(Package, data, Code.PACKAGE, relpkg, lines, strict=False)
     pkg.errors += errs
     if package is None:
@@ -309,13 +310,13 @@ def _load_schema_only(pkg: LoadedPackage, path: Path, data: dict, lines: dict) -
 
 
 def _load_resource(pkg: LoadedPackage, res: Resource, i: int, base: Path,
-                   lines: dict[tuple, int]) -> LoadedResource | None:
+                   lines: Mapping[tuple, int]) -> LoadedResource | None:
     name = res.name or f"resource{i + 1}"
-    at = lines.get(("resources", i, "path")) or lines.get(("resources", i))
-    where = {"resource": name, "path": pkg.descriptor_path, "line": at}
 
     def problem(why: str, code: Code = Code.SOURCE) -> None:
-        pkg.errors.append(ErrorRecord(code=code, message=f"resource '{name}': {why}", **where))
+        at = lines.get(("resources", i, "path")) or lines.get(("resources", i))
+        pkg.errors.append(ErrorRecord(code=code, message=f"resource '{name}': {why}",
+                                      resource=name, path=pkg.descriptor_path, line=at))
 
     paths = res.path if isinstance(res.path, list) else [res.path] if res.path else []
     if not paths and res.data is None:
@@ -379,7 +380,7 @@ def load_remote(url: str) -> LoadedPackage:
 
 
 def _resource_part(pkg: LoadedPackage, value: Any, model: type[BaseModel], code: str, name: str,
-                   base: Path, lines: dict[tuple, int], i: int, key: str) -> Any:
+                   base: Path, lines: Mapping[tuple, int], i: int, key: str) -> Any:
     """A resource's schema or dialect: inline, or a path to a JSON/YAML file."""
     if value is None:
         return model()

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterator, Mapping
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..core.errors import Code, ErrorRecord, FactpackError
@@ -40,7 +40,7 @@ class DescriptorError(FactpackError):
         self.line = line
 
 
-def read_descriptor(path: Path) -> tuple[Any, dict[tuple, int]]:
+def read_descriptor(path: Path) -> tuple[Any, Mapping[tuple, int]]:
     """Parse a descriptor: YAML for ``.yaml``/``.yml``, strict JSON otherwise (as frictionless-py
     decides). Return the data and a map from key paths to 1-based line numbers.
 
@@ -55,32 +55,88 @@ def read_descriptor(path: Path) -> tuple[Any, dict[tuple, int]]:
     text = raw.decode("utf-8")
     try:
         if path.suffix.lower() in (".yaml", ".yml"):
-            if _flow_depth(text) > MAX_DEPTH:  # PyYAML takes minutes on deep flow nesting
-                raise DescriptorError(f"nested more than {MAX_DEPTH} levels deep")
-            for event in yaml.parse(text, Loader=yaml.SafeLoader):
-                if isinstance(event, yaml.AliasEvent):
-                    raise DescriptorError("YAML aliases (*name) are not allowed in a "
-                                          "descriptor: write the value out",
-                                          event.start_mark.line + 1)
-                if (isinstance(event, yaml.ScalarEvent) and event.style is None
-                        and len(event.value) > MAX_NUMBER and _is_yaml_number(event.value)):
-                    raise DescriptorError(_too_long(event.value), event.start_mark.line + 1)
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            data = yaml.safe_load(text) if node is not None else None
+            data, lines = _read_yaml(text)
         else:
             try:
                 data = json.loads(text, parse_int=_number(int), parse_float=_number(float))
             except json.JSONDecodeError as exc:
                 raise DescriptorError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column "
                                       f"{exc.colno})", exc.lineno) from None
-            # Line numbers from the YAML composer, which reads JSON too. Strict JSON has no
-            # raw tab inside a string, so tabs (which YAML refuses as indentation) are spaces.
-            node = yaml.compose(text.replace("\t", " "), Loader=yaml.SafeLoader)
+            lines = Lines(text)
     except RecursionError:
         raise DescriptorError(f"nested more than {MAX_DEPTH} levels deep") from None
     if _depth(data) > MAX_DEPTH:
         raise DescriptorError(f"nested more than {MAX_DEPTH} levels deep")
+    return data, lines
+
+
+def _read_yaml(text: str) -> tuple[Any, Mapping[tuple, int]]:
+    """YAML text into data and its line map; PyYAML's problems as :class:`DescriptorError`.
+    PyYAML is imported here: a JSON descriptor never needs it to be valid."""
+    import yaml
+
+    loader = _loader()
+    if _flow_depth(text) > MAX_DEPTH:  # PyYAML takes minutes on deep flow nesting
+        raise DescriptorError(f"nested more than {MAX_DEPTH} levels deep")
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, yaml.AliasEvent):
+                raise DescriptorError("YAML aliases (*name) are not allowed in a "
+                                      "descriptor: write the value out",
+                                      event.start_mark.line + 1)
+            if (isinstance(event, yaml.ScalarEvent) and not event.style  # plain: None or ''
+                    and len(event.value) > MAX_NUMBER and _is_yaml_number(event.value)):
+                raise DescriptorError(_too_long(event.value), event.start_mark.line + 1)
+        node = yaml.compose(text, Loader=loader)
+        data = yaml.load(text, Loader=loader) if node is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        what = [getattr(exc, k, None) for k in ("context", "problem")]  # one line, not a drawing
+        raise DescriptorError(f"not valid YAML: {'; '.join(w for w in what if w) or exc}"
+                              + (f" (column {mark.column + 1})" if mark is not None else ""),
+                              mark.line + 1 if mark is not None else None) from None
     return data, _lines(node)
+
+
+class Lines(Mapping):
+    """Key paths of a JSON descriptor → 1-based line numbers, worked out only when an error
+    asks for one: the composer that knows them (PyYAML's, which reads JSON too) costs more
+    than validating a small package, and a valid descriptor never needs them."""
+
+    def __init__(self, text: str, prefix: tuple = ()) -> None:
+        self._text, self._prefix, self._map = text, prefix, None
+
+    def under(self, prefix: tuple) -> Lines:
+        """The same map with ``prefix`` put before every key path (a resource put in a list)."""
+        return Lines(self._text, prefix + self._prefix)
+
+    def _lines(self) -> dict[tuple, int]:
+        if self._map is None:
+            import yaml
+
+            try:  # strict JSON has no raw tab inside a string; YAML refuses tab indentation
+                node = yaml.compose(self._text.replace("\t", " "), Loader=_loader())
+            except (yaml.YAMLError, RecursionError):  # valid JSON YAML cannot read: no lines
+                node = None
+            self._map = {self._prefix + k: v for k, v in _lines(node).items()}
+        return self._map
+
+    def __getitem__(self, key: tuple) -> int:
+        return self._lines()[key]
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(self._lines())
+
+    def __len__(self) -> int:
+        return len(self._lines())
+
+
+def _loader() -> type:
+    """PyYAML's safe loader on libyaml (C, ~13x faster on a schema) where PyYAML was built
+    with it, as its wheels are; the pure-Python one otherwise. Both resolve tags alike."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 _NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
@@ -88,6 +144,8 @@ _NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 
 def _is_yaml_number(plain: str) -> bool:
     """Whether YAML reads this plain scalar as an int or a float."""
+    import yaml
+
     return yaml.SafeLoader.resolve(yaml.SafeLoader, yaml.ScalarNode, plain,
                                    (True, False)) in _NUMBER_TAGS
 
@@ -132,7 +190,7 @@ def _depth(data: Any) -> int:
 
 def read_or_report(errors: list[ErrorRecord], path: Path, relpath: str, code: str,
                    resource: str | None = None,
-                   target: bool = False) -> tuple[Any, dict[tuple, int]] | None:
+                   target: bool = False) -> tuple[Any, Mapping[tuple, int]] | None:
     """:func:`read_descriptor`, or None with the syntax or encoding error recorded (and its line).
 
     ``target``: the descriptor is what the user asked to validate, so one that cannot be
@@ -148,12 +206,6 @@ def read_or_report(errors: list[ErrorRecord], path: Path, relpath: str, code: st
         problem = str(exc), exc.line
     except UnicodeDecodeError as exc:
         problem = f"not UTF-8 text: {exc}", None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        what = [getattr(exc, k, None) for k in ("context", "problem")]  # one line, not a drawing
-        problem = (f"not valid YAML: {'; '.join(w for w in what if w) or exc}"
-                   + (f" (column {mark.column + 1})" if mark is not None else ""),
-                   mark.line + 1 if mark is not None else None)
     else:
         if target and not isinstance(data, dict):
             problem = (f"a descriptor is a JSON or YAML object ({{…}}), not "
@@ -193,6 +245,8 @@ def _nul_text(data: Any) -> list[tuple]:
 
 
 def _lines(node: Any, prefix: tuple = ()) -> dict[tuple, int]:
+    import yaml
+
     out: dict[tuple, int] = {}
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
@@ -206,7 +260,14 @@ def _lines(node: Any, prefix: tuple = ()) -> dict[tuple, int]:
     return out
 
 
-def line_for(lines: dict[tuple, int], loc: tuple) -> int | None:
+def shifted(lines: Mapping[tuple, int], prefix: tuple) -> Mapping[tuple, int]:
+    """``lines`` with ``prefix`` put before every key path, still worked out on demand."""
+    if isinstance(lines, Lines):
+        return lines.under(prefix)
+    return {prefix + k: v for k, v in lines.items()}
+
+
+def line_for(lines: Mapping[tuple, int], loc: tuple) -> int | None:
     while loc:
         if loc in lines:
             return lines[loc]
@@ -215,7 +276,7 @@ def line_for(lines: dict[tuple, int], loc: tuple) -> int | None:
 
 
 def parse_model(
-    model: type[BaseModel], data: Any, code: str, relpath: str, lines: dict[tuple, int],
+    model: type[BaseModel], data: Any, code: str, relpath: str, lines: Mapping[tuple, int],
     strict: bool, resource: str | None = None, prefix: tuple = (),
 ) -> tuple[BaseModel | None, list[ErrorRecord]]:
     """Validate ``data`` as ``model``; every problem is an error record with file and line."""

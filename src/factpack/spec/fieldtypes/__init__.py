@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 
 import polars as pl
 
@@ -105,6 +106,7 @@ def regex_ok(pattern: str) -> bool:
     return regex_problem(pattern) is None
 
 
+@lru_cache(maxsize=256)  # asked by the descriptor checks and again by each table's checks
 def regex_problem(pattern: str) -> str | None:
     """Why a ``pattern`` constraint cannot be used, or None.
 

@@ -7,7 +7,9 @@ built once and run on every chunk in one select.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field as dcfield
 
 import polars as pl
 
@@ -27,11 +29,19 @@ def _msg(res: LoadedResource, f: Field, text: str, *args: pl.Expr) -> pl.Expr:
 
 @dataclass
 class Check:
-    """One check of one field: the rows where ``mask`` holds are errors; ``record`` gives
-    their :data:`ERROR_COLUMNS` (built once per table, used for every chunk)."""
+    """One check of one field: the rows where ``mask`` holds are errors; ``record()`` gives
+    their :data:`ERROR_COLUMNS`, built only for a check that finds an error (most never do,
+    and the expressions of a record cost more to build than a small table to check)."""
 
     mask: pl.Expr
-    record: list[pl.Expr]
+    build: Callable[[], list[pl.Expr]]
+    _record: list[pl.Expr] | None = dcfield(default=None, repr=False)
+
+    def record(self) -> list[pl.Expr]:
+        """The error columns, built on the first chunk that needs them and kept."""
+        if self._record is None:
+            self._record = self.build()
+        return self._record
 
 
 def typed_column(number: int) -> str:
@@ -50,7 +60,8 @@ def field_checks(res: LoadedResource, f: Field, number: int, wide: bool = False)
     col, v, c = pl.col(f.name), pl.col(typed_column(number)), f.constraints
 
     def check(code: Code, mask: pl.Expr, text: str, *args: pl.Expr) -> Check:
-        return Check(mask, error_columns(res, code, _msg(res, f, text, *args), f.name, number, col))
+        return Check(mask, lambda: error_columns(res, code, _msg(res, f, text, *args), f.name,
+                                                 number, col))
 
     out = [check(Code.TYPE, col.is_not_null() & v.is_null(), "'{}' is not {} (type {})",
                  short(col), pl.lit(fieldtypes.describe(f)),
@@ -122,5 +133,5 @@ def run_checks(res: LoadedResource, frame: pl.DataFrame, checks: list[Check]) ->
     anywhere = flags.select(pl.any_horizontal(hits)).to_series()
     rows = frame.filter(anywhere).hstack(
         flags.filter(anywhere).select(pl.col(hits).name.prefix("_hit"))).lazy()
-    return [pl.concat([rows.filter(pl.col(f"_hit{i}")).select(checks[int(i)].record)
+    return [pl.concat([rows.filter(pl.col(f"_hit{i}")).select(checks[int(i)].record())
                        for i in hits]).collect()]

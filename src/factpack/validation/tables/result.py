@@ -41,7 +41,10 @@ class TableResult:
 
 
 def empty_errors() -> pl.DataFrame:
-    return pl.DataFrame(schema=ERROR_COLUMNS)
+    return _EMPTY  # polars frames are immutable: one serves every caller
+
+
+_EMPTY = pl.DataFrame(schema=ERROR_COLUMNS)
 
 
 def errors_from(frame: pl.DataFrame, res: LoadedResource, code: Code, message: pl.Expr,
