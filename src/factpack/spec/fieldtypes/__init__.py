@@ -50,9 +50,9 @@ def parse_frame(fields: list[FieldLike], frame: pl.DataFrame) -> pl.DataFrame:
 
     One select runs the fast path where there is one (polars runs the columns in
     parallel); only the cells it leaves null that are not empty go through the
-    full parse, so valid data never pays for the rare spellings. Of the cells still
-    null, those the type's ``wide`` parse reads (integers beyond int64) make the
-    column text: every value as that parse writes it.
+    full parse, so valid data never pays for the rare spellings. A type with a ``wide``
+    parse (integer) reads them with it instead: if one is beyond the native dtype (int64),
+    the column becomes text, every value as that parse writes it.
     """
     quick = {f.name: fast(f, pl.col(f.name)) for f in fields}
     out = frame.select([(quick[f.name] if quick[f.name] is not None
@@ -64,15 +64,17 @@ def parse_frame(fields: list[FieldLike], frame: pl.DataFrame) -> pl.DataFrame:
             continue
         cells = frame.get_column(f.name)
         left = cells.is_not_null() & typed.is_null()
-        if quick[f.name] is not None:
-            slow = cells.filter(left).to_frame().select(parse(f, pl.col(f.name))).to_series()
-            typed = typed.scatter(left.arg_true(), slow)
-            left = cells.is_not_null() & typed.is_null()
-        if wide is not None and left.any():
-            big = cells.filter(left).to_frame().select(wide(f, pl.col(f.name))).to_series()
-            if big.is_not_null().any():
-                typed = typed.cast(pl.String).scatter(left.arg_true(), big)
-        out = out.with_columns(typed.alias(f.name))
+        rest = cells.filter(left).to_frame()
+        if wide is None:
+            slow = rest.select(parse(f, pl.col(f.name))).to_series()
+        else:  # one reading for both: the native value where it fits, else the text
+            slow = rest.select(wide(f, pl.col(f.name))).to_series()
+            native = slow.cast(typed.dtype, strict=False)
+            if native.null_count() == slow.null_count():
+                slow = native
+            else:
+                typed = typed.cast(pl.String)
+        out = out.with_columns(typed.scatter(left.arg_true(), slow).alias(f.name))
     return out
 
 

@@ -112,11 +112,12 @@ class TableChecks:
 
 def _beyond_int64(res: LoadedResource, f: Field, number: int) -> Check:
     col, v = pl.col(f.name), pl.col(typed_column(number))
-    return Check(v.is_not_null() & v.cast(pl.Int64, strict=False).is_null(), error_columns(
-        res, Code.TYPE, _msg(res, f, "'{}' is beyond the 64-bit integers a dataset stores "
-                             "(Parquet int64, SQLite INTEGER: -9223372036854775808 to "
-                             "9223372036854775807); declare the field a string to keep it as text",
-                             short(col)), f.name, number, col))
+    text = ("'{}' is beyond the 64-bit integers a dataset stores (Parquet int64, SQLite "
+            "INTEGER: -9223372036854775808 to 9223372036854775807); declare the field a string "
+            "to keep it as text")
+    return Check(v.is_not_null() & v.cast(pl.Int64, strict=False).is_null(),
+                 lambda: error_columns(res, Code.TYPE, _msg(res, f, text, short(col)), f.name,
+                                       number, col))
 
 
 def run_checks(res: LoadedResource, frame: pl.DataFrame, checks: list[Check]) -> list[pl.DataFrame]:
