@@ -31,9 +31,10 @@ test: .venv/.synced system ## install what the tests need if missing, run them, 
 	$(PY) -m pytest -q
 	$(PY) -m factpack publish --check
 
-bench: .venv/.synced ## benchmark factpack against frictionless-py, and each table form against the plain CSV (not part of test; long)
+bench: .venv/.synced ## benchmark factpack against frictionless-py, each table form against the plain CSV, the S3 store against a folder (not part of test; long)
 	$(PY) bench/run.py
 	$(PY) bench/forms.py
+	$(PY) bench/s3.py
 
 lint: .venv/.synced ## ruff
 	.venv/bin/ruff check src tests
