@@ -489,16 +489,20 @@ def test_layer4_reports_what_frictionless_finds_in_a_csv(built: Path, tmp_path: 
         (e.code, e.resource, e.field) for e in errors if e.message.startswith("frictionless")}
 
 
-def test_layer4_still_runs_frictionless_on_the_parquet_twins(built: Path, tmp_path: Path,
-                                                              layer4_mode: int) -> None:
-    folder = tampered(built, tmp_path)
+def constrained(folder: Path, resource: str, field: str, constraints: dict) -> Path:
+    """``folder`` with ``constraints`` set on one field of one resource in its descriptor."""
     path = folder / "datapackage.json"
     desc = json.loads(path.read_text(encoding="utf-8"))
-    twin = next(r for r in desc["resources"] if r["name"] == "visits-parquet")
-    for f in twin["schema"]["fields"]:
-        if f["name"] == "id":
-            f["constraints"] = {"maximum": 0}  # every id breaks it, the first row too
+    twin = next(r for r in desc["resources"] if r["name"] == resource)
+    next(f for f in twin["schema"]["fields"] if f["name"] == field)["constraints"] = constraints
     path.write_text(json.dumps(desc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_layer4_still_runs_frictionless_on_the_parquet_twins(built: Path, tmp_path: Path,
+                                                              layer4_mode: int) -> None:
+    # every id breaks it, the first row too
+    folder = constrained(tampered(built, tmp_path), "visits-parquet", "id", {"maximum": 0})
     found = {(e.code, e.resource, e.message.startswith("frictionless"))
              for e in check.check_built(folder, layer4_mode)}
     assert ("constraint-error", "visits-parquet", True) in found  # frictionless-py's sample
@@ -531,14 +535,8 @@ def test_layer4_cuts_a_long_parquet_twin_to_the_rows_frictionless_reads(
 def test_layer4_finds_a_bad_value_in_a_cut_parquet_twin(built: Path, tmp_path: Path,
                                                           monkeypatch, layer4_mode: int) -> None:
     monkeypatch.setattr(check, "PARQUET_SAMPLE_ROWS", 3)
-    folder = tampered(built, tmp_path)
-    path = folder / "datapackage.json"
-    desc = json.loads(path.read_text(encoding="utf-8"))
-    twin = next(r for r in desc["resources"] if r["name"] == "places-parquet")
-    for f in twin["schema"]["fields"]:
-        if f["name"] == "name":
-            f["constraints"] = {"maxLength": 1}  # every name breaks it
-    path.write_text(json.dumps(desc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    # every name breaks it
+    folder = constrained(tampered(built, tmp_path), "places-parquet", "name", {"maxLength": 1})
     found = {(e.code, e.resource, e.row) for e in check.check_built(folder, layer4_mode)
              if e.message.startswith("frictionless")}
     assert {("constraint-error", "places-parquet", row) for row in (2, 3, 4)} <= found
