@@ -67,6 +67,14 @@ def say(markup: str) -> None:
     Console(stderr=True, soft_wrap=True).print(markup)  # hashes and paths stay on one line
 
 
+def fail(exc: BaseException) -> None:
+    """``factpack: <the error>`` on stderr, the error's text as it is: a path, a field
+    name or ``factpack[s3]`` in it holds brackets that rich would read as markup."""
+    from rich.markup import escape
+
+    say(f"[red]factpack:[/red] {escape(str(exc))}")
+
+
 def main() -> None:
     """Entry point: run the command, turning every failure into a one-line message and exit 2."""
     try:
@@ -76,9 +84,9 @@ def main() -> None:
             from .validation import report as output
 
             output.write_text([exc.report], 1000)      # shows what is wrong, not only that
-            say(f"[red]factpack:[/red] {exc}")
+            fail(exc)
             sys.exit(1)
-        say(f"[red]factpack:[/red] {exc}")
+        fail(exc)
         sys.exit(2)
     except ModuleNotFoundError as exc:  # a command of an extra the install does not have
         extra = EXTRAS.get((exc.name or "").split(".")[0])
@@ -91,7 +99,7 @@ def main() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error at exit
         sys.exit(1)
     except OSError as exc:
-        say(f"[red]factpack:[/red] {exc}")
+        fail(exc)
         sys.exit(2)
     except Exception as exc:
         if os.environ.get("FACTPACK_DEBUG"):
@@ -103,8 +111,11 @@ def main() -> None:
             sys.exit(2)
         if type(exc).__name__ == "Abort":
             sys.exit(2)
-        say(f"[red]factpack: internal error:[/red] {type(exc).__name__}: {exc} "
-            "(please report it; FACTPACK_DEBUG=1 shows the traceback)")
+        from rich.markup import escape
+
+        say("[red]factpack: internal error:[/red] " + escape(
+            f"{type(exc).__name__}: {exc} (please report it; FACTPACK_DEBUG=1 shows the "
+            "traceback)"))
         sys.exit(2)
     sys.exit(code)
 
