@@ -82,3 +82,26 @@ def test_junit_of_a_valid_package_passes(monkeypatch, capsys, tmp_path):
     suite = ET.fromstring(out).find("testsuite")
     assert code == 0 and suite.get("failures") == "0" and suite.get("tests") == "1"
     assert suite.find("testcase").find("failure") is None
+
+
+def test_on_a_terminal_names_and_messages_are_text_not_markup(tmp_path):
+    # rich reads "[a-z]" as a style tag and "[/red]" as a closing one (an error if unopened):
+    # a field name, a file name or a pattern in a message must reach the table as written
+    import io
+
+    from rich.console import Console
+
+    import factpack
+    from factpack.validation import report
+
+    (tmp_path / "t[ab].csv").write_text("[/red]\nX1\n")
+    (tmp_path / "datapackage.json").write_text(json.dumps({"name": "p", "resources": [{
+        "name": "t", "path": "t[ab].csv", "schema": {"fields": [{
+            "name": "[/red]", "type": "string", "constraints": {"pattern": "[a-z]+"}}]}}]}))
+    result = factpack.validate(tmp_path / "datapackage.json")
+    assert not result.valid
+    out = io.StringIO()
+    report.write_text([result.report], 10, Console(file=out, width=400, force_terminal=True,
+                                                    color_system=None))
+    text = out.getvalue()
+    assert "t[ab].csv" in text and "[/red]" in text and "[a-z]+" in text

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ..core import progress
 from ..core.errors import FactpackError
@@ -46,12 +47,12 @@ def cli(
                 target = build_validated(pkg, report, folder, out or root / "build", force)
         except BuildInvalid as exc:
             output.write_text([exc.report], max_errors)
-            err.print(f"[red]{exc}[/red]")
+            err.print(f"[red]{escape(str(exc))}[/red]")
             raise typer.Exit(1) from None
         archive = archive_path(target)
-        console.print(f"[green]built[/green] {shown(target, root)}/ and {shown(archive, root)}")
+        console.print(f"[green]built[/green] {escape(f'{shown(target, root)}/ and {shown(archive, root)}')}")
         for path in sorted(p for p in target.rglob("*") if p.is_file()):
-            console.print(f"  {path.relative_to(target).as_posix()}  {path.stat().st_size:,} bytes")
+            console.print(escape(f"  {path.relative_to(target).as_posix()}  {path.stat().st_size:,} bytes"))
 
 
 def dataset_folder(name: str, root: Path) -> Path:

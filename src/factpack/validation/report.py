@@ -169,24 +169,27 @@ def write_text(reports: list[Report], max_errors: int, console: Console | None =
     if console is None and not sys.stdout.isatty():
         return write_lines(reports, max_errors)
     from rich.console import Console  # a terminal only: a log never pays for rich's tables
+    from rich.markup import escape  # names, paths and messages are text, never markup
     from rich.table import Table
 
     console = console or Console(soft_wrap=False)
     for report in reports:
         pkg = report.package
         if report.valid:
-            console.print(f"[green]✓[/green] {pkg.name} ({pkg.descriptor_path}): valid, "
-                          f"{len(pkg.resources)} table(s)")
+            console.print(f"[green]✓[/green] {escape(f'{pkg.name} ({pkg.descriptor_path})')}: "
+                          f"valid, {len(pkg.resources)} table(s)")
             continue
         n = report.errors.height
-        console.print(f"[red]✗[/red] {pkg.name} ({pkg.descriptor_path}): {n} error(s)")
+        console.print(f"[red]✗[/red] {escape(f'{pkg.name} ({pkg.descriptor_path})')}: "
+                      f"{n} error(s)")
         t = Table(show_lines=False, expand=False)
         for col in ("file:line", "row", "field", "code", "message"):
             t.add_column(col, overflow="fold")
         for row in report.errors.head(max_errors).iter_rows(named=True):
             loc = f"{row['path'] or ''}:{row['line'] or ''}"
             code = row["code"] + (f" ({row['rule']})" if row["rule"] else "")
-            t.add_row(loc, str(row["row"] or ""), row["field"] or "", code, row["message"])
+            t.add_row(*(escape(x) for x in (loc, str(row["row"] or ""), row["field"] or "", code,
+                                             row["message"])))
         console.print(t)
         if n > max_errors:
             console.print(f"… {n - max_errors} more not listed (--max-errors {max_errors})")
