@@ -12,10 +12,14 @@ Then a large file (``--large-mib``, 256 by default) goes up and comes back throu
 :class:`factpack.core.s3.Bucket` (what publish and fetch use for every object), in a
 fresh process whose peak RSS is set against one that only imports and connects.
 
+With ``--package-rows``, a large package end to end: the build benchmark's dataset
+published to the bucket and fetched back (peak RSS of each; publish's is the build's).
+
 Figures go to ``build/bench/s3.json`` and a table to stdout.
 
     .venv/bin/python bench/s3.py                 # 5 runs, 256 MiB
     .venv/bin/python bench/s3.py --runs 1 --large-mib 64
+    .venv/bin/python bench/s3.py --runs 1 --large-mib 1024 --package-rows 1000000
 """
 
 from __future__ import annotations
@@ -158,10 +162,59 @@ def large(server: Server, env: dict, work: Path, mib: int) -> dict:
     return out
 
 
+SIZES = """
+import boto3, json
+listed = boto3.client("s3").list_objects_v2(Bucket="bench", Prefix="package/")["Contents"]
+print(json.dumps({o["Key"]: o["Size"] for o in listed}))
+"""
+
+
+def package(server: Server, env: dict, work: Path, rows: int) -> dict:
+    """A large package end to end: the build benchmark's dataset of ``rows`` rows (1 M rows:
+    about 0.9 GB of objects, the zip 0.47 GB) published to the bucket and fetched back,
+    each in a fresh process; peak RSS of both (publish's includes the build's)."""
+    import generate
+    from run import dataset_repo
+
+    repo = work / "package-repo"
+    shutil.copytree(dataset_repo(generate.Spec(rows, "valid", 42)), repo)
+    ds = repo / "datasets" / "bench"
+    with (ds / "dataset.yaml").open("a") as f:  # what publish requires of a release
+        f.write("sources:\n- title: bench/generate.py\n  path: https://example.org/bench\n")
+    (ds / "CHANGELOG.md").write_text("# Changelog: bench\n\n## 1.0.0\n\nSynthetic rows.\n")
+    for cmd in (["init", "-q"], ["add", "-A"], ["-c", "user.name=bench", "-c",
+                                                "user.email=bench@example.org", "commit",
+                                                "-qm", "bench dataset"]):
+        subprocess.run(["git", *cmd], cwd=repo, check=True)
+    fp, store = [PY, "-m", "factpack"], "s3://bench/package"
+    pub = run([*fp, "publish", "--store", store, "--no-site"], repo, env, server,
+              work / "package.txt")
+    fetched = run([*fp, "fetch", "bench", "--store", store, "-q"], repo,
+                  env | {"FACTPACK_CACHE": str(work / "package-cache")}, server,
+                  work / "package.txt")
+    sizes = subprocess.run([PY, "-c", SIZES], env=env, check=True, capture_output=True,
+                           text=True).stdout
+    objects = json.loads(sizes)
+    out = {"rows": rows, "objects_bytes": sum(objects.values()),
+           "zip_bytes": sum(v for k, v in objects.items() if k.endswith(".zip")),
+           "publish": {"seconds": pub["seconds"], "max_rss_mib": pub["max_rss_bytes"] / 2**20},
+           "fetch": {"seconds": fetched["seconds"],
+                     "max_rss_mib": fetched["max_rss_bytes"] / 2**20}}
+    print(f"  package of {rows:,} rows: {out['objects_bytes'] / 1e9:.2f} GB of objects (zip "
+          f"{out['zip_bytes'] / 1e9:.2f} GB); publish {pub['seconds']:.0f} s, peak RSS "
+          f"{out['publish']['max_rss_mib']:.0f} MiB (the build's); fetch "
+          f"{fetched['seconds']:.1f} s, peak RSS {out['fetch']['max_rss_mib']:.0f} MiB",
+          flush=True)
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--large-mib", type=int, default=256)
+    ap.add_argument("--package-rows", type=int, default=0,
+                    help="also publish and fetch the build benchmark's dataset of this many "
+                         "rows (1000000: ~0.9 GB of objects); 0: skip")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="factpack-bench-s3-"))
     server = Server(work / "server.log")
@@ -179,6 +232,8 @@ def main() -> int:
         result = {"timings": timings(server, env, work, args.runs),
                   "large": large(server, env, work, args.large_mib), "runs": args.runs,
                   "large_mib": args.large_mib}
+        if args.package_rows:
+            result["package"] = package(server, env, work, args.package_rows)
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
