@@ -31,6 +31,13 @@ def _not_in_archive(ctx: Context, rows: pl.DataFrame, col: str) -> pl.DataFrame:
     return rows.filter(pl.Series(missing, dtype=pl.Boolean))
 
 
+def _not_found(ctx: Context, rule: str, name: str, rows: pl.DataFrame, col: str, what: str,
+               advice: str) -> list[ErrorRecord]:
+    """An error for each row whose ``col`` is not in its source's archived text."""
+    return ctx.errors(rule, name, _not_in_archive(ctx, rows, col), col, lambda r: (
+        f"{what} {r['_archive']} (archived text of '{r['source_id']}'); {advice}"))
+
+
 def rule_evidence_in_source(ctx: Context) -> list[ErrorRecord]:
     out: list[ErrorRecord] = []
     for name in ctx.tables:
@@ -43,38 +50,29 @@ def rule_evidence_in_source(ctx: Context) -> list[ErrorRecord]:
                           "evidence", lambda r: (
                               f"source '{r['source_id']}' has an archived text ({r['_archive']}); "
                               "quote the excerpt that supports this row, verbatim"))
-        out += ctx.errors("evidence-in-source", name, _not_in_archive(ctx, rows, "evidence"),
-                          "evidence", lambda r: (
-                              f"not found in {r['_archive']} (archived text of '{r['source_id']}'); "
-                              "copy the excerpt verbatim from that file"))
+        out += _not_found(ctx, "evidence-in-source", name, rows, "evidence", "not found in",
+                          "copy the excerpt verbatim from that file")
     return out
 
 
 def rule_quote_in_source(ctx: Context) -> list[ErrorRecord]:
     name = "statements"
-    if not ctx.has(name, "mode", "text"):
-        return []
-    rows = _with_archive(ctx, name)
+    rows = _with_archive(ctx, name) if ctx.has(name, "mode", "text") else None
     if rows is None:
         return []
-    rows = rows.filter(pl.col("mode") == "direct-quote")
-    return ctx.errors("quote-in-source", name, _not_in_archive(ctx, rows, "text"), "text",
-                      lambda r: (f"this direct quote is not in {r['_archive']} (archived text of "
-                                 f"'{r['source_id']}'); give the quoted words exactly as the source "
-                                 "prints them, or use mode paraphrase"))
+    return _not_found(ctx, "quote-in-source", name, rows.filter(pl.col("mode") == "direct-quote"),
+                      "text", "this direct quote is not in",
+                      "give the quoted words exactly as the source prints them, or use mode "
+                      "paraphrase")
 
 
 def rule_value_text_in_source(ctx: Context) -> list[ErrorRecord]:
     name = "figures"
-    if not ctx.has(name, "value_text"):
-        return []
-    rows = _with_archive(ctx, name)
+    rows = _with_archive(ctx, name) if ctx.has(name, "value_text") else None
     if rows is None:
         return []
-    return ctx.errors("value-text-in-source", name, _not_in_archive(ctx, rows, "value_text"),
-                      "value_text", lambda r: (
-                          f"not found in {r['_archive']} (archived text of '{r['source_id']}'); "
-                          "value_text is the figure verbatim as the source writes it"))
+    return _not_found(ctx, "value-text-in-source", name, rows, "value_text", "not found in",
+                      "value_text is the figure verbatim as the source writes it")
 
 
 def rule_archive_hash(ctx: Context) -> list[ErrorRecord]:
