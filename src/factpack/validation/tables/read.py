@@ -14,7 +14,7 @@ import io
 import queue
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import polars as pl
 import pyarrow as pa
@@ -53,26 +53,69 @@ def read_chunks(res: LoadedResource, width: int, block_size: int = READ_BLOCK,
     names = [f"c{i}" for i in range(width)]
     # The common case, every column's missing value is the empty cell: the reader itself
     # reads empty cells (quoted or not) as null, sparing a pass over every column.
-    native = _empty_is_missing(res, width)
+    native = empty_is_missing(res, width)
     # a file still being written (remote, compressed) is read as it grows
     source = res.filling.open() if res.filling is not None else res.path
     try:
-        yield from _read(res, source, names, native, block_size)
+        yield from read_serial(res, source, names, native, block_size)
     finally:
         if res.filling is not None:
             source.close()
 
 
-def _read(res: LoadedResource, source, names: list[str], native: bool, block_size: int,
-          ) -> Iterator[tuple[pl.DataFrame, Ragged]]:
+def read_serial(res: LoadedResource, source, names: list[str], native: bool, block_size: int,
+                numbering: Numbering | None = None) -> Iterator[tuple[pl.DataFrame, Ragged]]:
+    """The records of ``source`` read in one pass, numbered on from ``numbering`` (the
+    records and lines before ``source``'s first byte)."""
     ragged: list[tuple[int, str]] = []  # in file order: the reader is single-threaded
+    numbering = numbering or Numbering()
+    try:
+        reader = open_reader(res, source, names, native, block_size, ragged)
+        yield from numbering.chunks(res, frames(batched(reader, CHUNK_BYTES)), ragged, names,
+                                    native)
+    except pa.ArrowInvalid as exc:
+        if straddles(exc, block_size):
+            raise BlockTooSmall(str(exc)) from exc
+        raise
+    if not numbering.records:  # no record at all: one empty chunk
+        frame, bad, numbering.newlines = _finish_chunk(res, _empty(names), [], names,
+                                                       numbering.newlines)
+        yield frame, bad
+
+
+def _empty(names: list[str]) -> pl.DataFrame:
+    return pl.DataFrame(schema={**{n: pl.String for n in names}, ROW: pl.Int64})
+
+
+def frames(groups: Iterable[list[pa.RecordBatch]]) -> Iterator[tuple[pl.DataFrame, pl.Series]]:
+    """Each group of record batches as one frame, with the newlines each row's cells hold
+    (the work of a chunk that needs no other chunk, so a range's reader does it)."""
+    for batches in groups:
+        frame = pl.from_arrow(pa.Table.from_batches(batches))
+        assert isinstance(frame, pl.DataFrame)
+        counted = [frame.columns[i] for i in _newline_columns(batches)]
+        nl = (frame.select(pl.sum_horizontal(
+            [pl.col(n).str.count_matches("\n", literal=True).fill_null(0) for n in counted]))
+            .to_series().cast(pl.Int64) if counted else pl.zeros(frame.height, pl.Int64, eager=True))
+        yield frame, nl
+
+
+def straddles(exc: Exception, block_size: int) -> bool:
+    """Whether the reader failed on a record longer than its block."""
+    return "straddl" in str(exc) and block_size < 1 << 30
+
+
+def open_reader(res: LoadedResource, source, names: list[str], native: bool, block_size: int,
+                ragged: list[tuple[int, str]]) -> pacsv.CSVStreamingReader:
+    """pyarrow's streaming reader of ``source``, every cell as text; the records of another
+    width are appended to ``ragged`` as (number, text), numbered from 1 at ``source``'s start."""
 
     def keep(bad: pacsv.InvalidRow) -> str:
         ragged.append((bad.number, bad.text))
         return "skip"
 
     d = res.dialect
-    reader = pacsv.open_csv(
+    return pacsv.open_csv(
         source,
         # single-threaded: only then does the reader number the ragged records
         read_options=pacsv.ReadOptions(column_names=names, use_threads=False,
@@ -86,34 +129,43 @@ def _read(res: LoadedResource, source, names: list[str], native: bool, block_siz
             strings_can_be_null=native, quoted_strings_can_be_null=native,
             null_values=[""] if native else None),
     )
-    parsed, emitted, nl_before, chunks = 0, 0, 0, 0
-    try:
-        for batches in _batched(reader, CHUNK_BYTES):
-            frame = pl.from_arrow(pa.Table.from_batches(batches, schema=reader.schema))
-            assert isinstance(frame, pl.DataFrame)
+
+
+class Numbering:
+    """Row numbers and physical lines across the parts of a file read one after another:
+    ``records`` and ``lines`` (newlines held inside records) counted so far."""
+
+    def __init__(self) -> None:
+        self.records = 0
+        self.newlines = 0
+
+    def chunks(self, res: LoadedResource, parts: Iterable[tuple[pl.DataFrame, pl.Series]],
+               ragged: list[tuple[int, str]], names: list[str], native: bool,
+               ) -> Iterator[tuple[pl.DataFrame, Ragged]]:
+        """One part's chunks (:func:`frames`), numbered on from the parts before;
+        ``ragged`` (numbered from 1 at the part's start) may grow while reading."""
+        base, parsed, emitted = self.records, 0, 0
+        for frame, nl in parts:
             # Row numbers: ragged records (numbers known) interleave with the parsed ones.
             inserted_before = pl.Series([n - j for j, (n, _) in enumerate(ragged)], dtype=pl.Int64)
             idx = pl.int_range(parsed + 1, parsed + frame.height + 1, dtype=pl.Int64, eager=True)
             rows = idx + inserted_before.search_sorted(idx, side="right").cast(pl.Int64)
             parsed += frame.height
             last = int(rows[-1]) if len(rows) else 0
-            mine = [r for r in ragged[emitted:] if r[0] < last]
+            mine = [(n + base, t) for n, t in ragged[emitted:] if n < last]
             if not frame.height and not mine:
                 continue
             emitted += len(mine)
-            chunks += 1
-            frame, bad, nl_before = _finish_chunk(
-                res, frame.with_columns(pl.Series(ROW, rows)), mine, names, nl_before,
-                _newline_columns(batches), native)
+            frame, bad, self.newlines = _finish_chunk(
+                res, frame.with_columns(pl.Series(ROW, rows + base)), mine, names,
+                self.newlines, nl, native)
             yield frame, bad
-    except pa.ArrowInvalid as exc:
-        if "straddl" in str(exc) and block_size < 1 << 30:
-            raise BlockTooSmall(str(exc)) from exc
-        raise
-    if ragged[emitted:] or not chunks:  # ragged records after the last parsed one
-        empty = pl.DataFrame(schema={**{n: pl.String for n in names}, ROW: pl.Int64})
-        frame, bad, nl_before = _finish_chunk(res, empty, ragged[emitted:], names, nl_before)
-        yield frame, bad
+        if ragged[emitted:]:  # ragged records after the last parsed one
+            frame, bad, self.newlines = _finish_chunk(
+                res, _empty(names), [(n + base, t) for n, t in ragged[emitted:]], names,
+                self.newlines)
+            yield frame, bad
+        self.records = base + parsed + len(ragged)
 
 
 def quiet_decode_errors(unraisable: object) -> None:
@@ -124,10 +176,11 @@ def quiet_decode_errors(unraisable: object) -> None:
 
 
 def _finish_chunk(res: LoadedResource, frame: pl.DataFrame, ragged: list[tuple[int, str]],
-                  names: list[str], nl_before: int, nl_columns: list[int] | None = None,
+                  names: list[str], nl_before: int, nl: pl.Series | None = None,
                   native: bool = False) -> tuple[pl.DataFrame, Ragged, int]:
     """One chunk: text columns (missing values as null), its ragged records put in place,
-    physical lines. ``native``: the reader has already read empty cells as null."""
+    physical lines. ``nl``: the newlines in each row's cells (:func:`frames`); ``native``:
+    the reader has already read empty cells as null."""
     cast = [n for n in names if frame.schema[n] != pl.String]  # arrow's string needs none
     if cast:
         frame = frame.with_columns(pl.col(cast).cast(pl.String))
@@ -151,11 +204,9 @@ def _finish_chunk(res: LoadedResource, frame: pl.DataFrame, ragged: list[tuple[i
             schema={**{n: pl.String for n in names}, ROW: pl.Int64}), names)
     # Physical lines: a record starts after every newline held inside earlier records,
     # parsed (in row order) or ragged (in row order, appended after the parsed ones).
-    counted = names if nl_columns is None else [names[i] for i in nl_columns]
     rows = frame.get_column(ROW)
-    nl = (frame.select(pl.sum_horizontal(
-        [pl.col(n).str.count_matches("\n", literal=True).fill_null(0) for n in counted]))
-        .to_series().cast(pl.Int64) if counted else pl.zeros(len(rows), pl.Int64, eager=True))
+    if nl is None:
+        nl = pl.zeros(len(rows), pl.Int64, eager=True)
     bad_at = pl.Series([n for n, _, _ in bad_rows], dtype=pl.Int64)
     bad_nl = pl.Series([k for _, _, k in bad_rows], dtype=pl.Int64)
     before = nl.cum_sum() - nl + _running(bad_nl).gather(bad_at.search_sorted(rows, side="left"))
@@ -163,7 +214,8 @@ def _finish_chunk(res: LoadedResource, frame: pl.DataFrame, ragged: list[tuple[i
         rows.search_sorted(bad_at, side="left"))
     frame = frame.with_columns(pl.Series(LINE, rows + nl_before + before))
     if bad_rows:
-        frame = pl.concat([frame, extra.with_columns(
+        # rechunked: a filter of differently chunked columns can break pl.format (polars 2.1)
+        frame = pl.concat(rechunk=True, items=[frame, extra.with_columns(
             pl.Series(LINE, bad_at + nl_before + bad_before))])
     nl_after = nl_before + int(nl.sum()) + int(bad_nl.sum())
     return frame, [(n, cells) for n, cells, _ in bad_rows], nl_after
@@ -176,7 +228,7 @@ def _missing_values(res: LoadedResource, column: int) -> list[str]:
     return f.missingValues if f and f.missingValues is not None else res.schema.missingValues
 
 
-def _empty_is_missing(res: LoadedResource, width: int) -> bool:
+def empty_is_missing(res: LoadedResource, width: int) -> bool:
     """Whether every column's only missing value is the empty cell (and the reader sees
     cells as written: with skipInitialSpace, ' ""' is empty only after stripping)."""
     return not res.dialect.skipInitialSpace and all(
@@ -211,7 +263,7 @@ def _newline_columns(batches: list[pa.RecordBatch]) -> list[int]:
     return out
 
 
-def _batched(reader: pacsv.CSVStreamingReader, size: int) -> Iterator[list[pa.RecordBatch]]:
+def batched(reader: Iterable[pa.RecordBatch], size: int) -> Iterator[list[pa.RecordBatch]]:
     """The reader's record batches, grouped into lists of about ``size`` bytes."""
     group, total = [], 0
     for batch in reader:

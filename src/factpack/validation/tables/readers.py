@@ -20,6 +20,7 @@ from ...descriptors.load import LoadedResource
 from ...spec.models import Field, Schema
 from .integrity import check_encoding, is_encoding_error, quotes_paired, utf8
 from .labels import infer_schema
+from .ranges import read_ranges, splittable
 from .read import READ_BLOCK, Ragged, mark_last, missing_to_null, prefetch, read_chunks
 from .records import read_record_cells
 from .result import LINE, ROW, TableResult, single_error
@@ -125,7 +126,9 @@ def _data_chunks(res: LoadedResource, result: TableResult, width: int, hrows: li
     header_end = max(hrows) if hrows else 0
     # The reading (parsing, conversion to polars, row numbers) runs a chunk ahead in a
     # background thread, beside the checks of the chunk before.
-    for (frame, ragged), is_last in mark_last(prefetch(read_chunks(res, width, block))):
+    # A large local file is parsed on every core (:mod:`.ranges`).
+    read = read_ranges if splittable(res) else read_chunks
+    for (frame, ragged), is_last in mark_last(prefetch(read(res, width, block))):
         swallowed = False
         if is_last and frame.height:
             last = frame.filter(pl.col(ROW) == pl.col(ROW).max())  # ragged records come last
