@@ -49,8 +49,11 @@ def drop_oversized(res: LoadedResource, frame: pl.DataFrame, names: list[str],
                    errors: list[pl.DataFrame]) -> pl.DataFrame:
     """The chunk with cells over :data:`MAX_CELL_BYTES` as null; each is a source-error
     (added to ``errors``). A string's length is stored beside it: cheap to read."""
-    longest = frame.select(pl.max_horizontal(pl.col(names).str.len_bytes().max())).item() \
-        if frame.height and names else None
+    # A column whose text totals no more than the limit holds no cell over it: its size is
+    # stored, so most columns of most chunks need no pass.
+    sized = [n for n in names if frame.get_column(n).estimated_size() > MAX_CELL_BYTES]
+    longest = frame.select(pl.max_horizontal(pl.col(sized).str.len_bytes().max())).item() \
+        if frame.height and sized else None
     if longest is None or longest <= MAX_CELL_BYTES:
         return frame
     fields = res.schema.fields
@@ -75,6 +78,8 @@ def blank_rows(res: LoadedResource, frame: pl.DataFrame, names: list[str],
                errors: list[pl.DataFrame]) -> tuple[pl.Series, pl.DataFrame]:
     """Which rows are blank (every cell missing, so null), and those rows; each is a
     blank-row error (added to ``errors``)."""
+    if any(frame.get_column(n).null_count() == 0 for n in names):  # a count kept, not a pass
+        return pl.repeat(False, frame.height, eager=True), frame.head(0)
     blank = frame.select(pl.all_horizontal([pl.col(n).is_null() for n in names])).to_series()
     rows = frame.filter(blank) if blank.any() else frame.head(0)
     if rows.height:
