@@ -154,3 +154,18 @@ def test_unreadable_range_is_read_in_one_pass_and_reported_as_one_reader(
     assert small_ranges["fallbacks"] == 1
     assert got == one_reader(monkeypatch, path)
     assert [e[0] for e in got] == ["encoding-error"]
+
+
+def test_ranges_joined_past_the_bound_fall_back_to_one_pass(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_ranges: dict) -> None:
+    # A cell of 20 kB of record-shaped lines: joining ranges would pass the bound (memory).
+    monkeypatch.setattr(ranges, "JOINED_BYTES", 8192)
+    fake = "".join(f"{i},fake,1\n" for i in range(2000))
+    text = "id,text,score\n" + "".join(f"{i},t,1\n" for i in range(600))
+    text += f'600,"{fake}",-1\n' + "".join(f"{i},t,1\n" for i in range(601, 3000))
+    path = package(tmp_path, text)
+    got = errors(path)
+    assert small_ranges["fallbacks"] == 1
+    assert got == one_reader(monkeypatch, path)
+    assert sorted(e[:4] for e in got) == [("constraint-error", 602, 602, "score"),
+                                          ("constraint-error", 602, 602, "text")]

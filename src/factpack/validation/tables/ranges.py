@@ -6,8 +6,9 @@ A cut is a guess: a newline inside a quoted cell looks like any other. So each r
 the last is parsed with one extra line after it, a sentinel of characters no record holds;
 the range ended where a record ends exactly when that line comes back as a record of its
 own (inside an open quote it would be read as part of the cell). If it does not, the
-range is parsed again joined to the next one; if a range cannot be read, the rest of the
-file from its start is read in one pass (:func:`.read.read_serial`), which reports why.
+range is parsed again joined to the next one (up to :data:`JOINED_BYTES`, so memory stays
+bounded); past that, or if a range cannot be read, the rest of the file from its start is
+read in one pass (:func:`.read.read_serial`), which reports any problem as one reader does.
 So the records, their numbers and the errors are one reader's, wherever the cuts fall.
 """
 
@@ -34,6 +35,7 @@ from .read import (CHUNK_BYTES, BlockTooSmall, Numbering, Ragged, batched, empty
 RANGE_BYTES = 1 << 25  # parsed by one worker at a time; memory grows with this x (AHEAD + 1)
 MIN_SPLIT_BYTES = 1 << 26  # smaller files are read in one pass
 AHEAD = 2  # ranges being parsed while the one before is checked
+JOINED_BYTES = 4 * RANGE_BYTES  # ranges joined for want of a record end: at most this, then one pass
 WINDOW = 1 << 18  # bytes searched for a record start after each cut
 CANDIDATES = 64  # newlines tried as a record start in a window
 PROBE = 8  # records that must parse to the header's width after a candidate
@@ -84,14 +86,14 @@ def read_ranges(res: LoadedResource, width: int, block_size: int,
                 start, end, future = pending.popleft()
                 submit()
                 got = _outcome(future, block_size)
-                while got is False and pending:
+                while got is False and pending and pending[0][1] - start <= JOINED_BYTES:
                     # The range did not end a record: read it joined to the next one.
                     _, end, future = pending.popleft()
                     future.cancel()
                     submit()
                     got = _outcome(parse(start, end), block_size)
-                if not got:  # a range that cannot be read: the rest in one pass, which
-                    stop.set()  # reports the problem as one reader does
+                if not got:  # a range that cannot be read (or still no record end): the
+                    stop.set()  # rest in one pass, which reports a problem as one reader does
                     source = _Slice(path, start, size) if start else path
                     yield from read_serial(res, source, names, native, block_size, numbering)
                     return
