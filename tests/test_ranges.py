@@ -101,6 +101,15 @@ def messy(rows: int, seed: int) -> str:
 def test_cut_file_gives_the_one_reader_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                               small_ranges: dict, seed: int) -> None:
     path = package(tmp_path, messy(3000, seed))
+    if seed == 2:  # Windows line ends
+        (tmp_path / "data.csv").write_bytes((tmp_path / "data.csv").read_bytes()
+                                            .replace(b"\n", b"\r\n"))
+    if seed == 3:  # another delimiter, declared
+        (tmp_path / "data.csv").write_text((tmp_path / "data.csv").read_text(encoding="utf-8")
+                                           .replace(",", ";"), encoding="utf-8")
+        descriptor = json.loads(path.read_text())
+        descriptor["resources"][0]["dialect"] = {"delimiter": ";"}
+        path.write_text(json.dumps(descriptor))
     got = errors(path)
     assert small_ranges["spans"] > 10 and small_ranges["fallbacks"] == 0
     assert got == one_reader(monkeypatch, path)
