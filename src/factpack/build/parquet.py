@@ -79,14 +79,28 @@ def read_text(path: Path, schema: Schema) -> pl.DataFrame:
 
 
 def typed(text: pl.DataFrame, schema: Schema) -> pl.DataFrame:
-    """Text cells (missing values already null) typed from the schema, as Parquet will hold them."""
-    cols = []
+    """Text cells (missing values already null) typed from the schema, as Parquet will hold them.
+
+    Each field's full parse (:func:`fieldtypes.parse`), run only on the cells its type's
+    fast path (:func:`fieldtypes.fast`, right wherever it gives a value) leaves null: the
+    same values, for a fraction of the CPU on plain numbers.
+    """
+    natives = {f.name: fieldtypes.TYPES[f.type].native for f in schema.fields}
+    quick = {f.name: fieldtypes.fast(f, pl.col(f.name)) if natives[f.name] else None
+             for f in schema.fields}
+    out = text.select(
+        (quick[f.name] if quick[f.name] is not None
+         else fieldtypes.parse(f, pl.col(f.name)) if natives[f.name] else pl.col(f.name))
+        .alias(f.name) for f in schema.fields)
     for f in schema.fields:
-        dtype, _ = dtypes(f)
-        native = fieldtypes.TYPES[f.type].native
-        value = fieldtypes.parse(f, pl.col(f.name)) if native else pl.col(f.name)
-        cols.append(value.cast(dtype).alias(f.name))
-    return text.select(cols)
+        if quick[f.name] is None:
+            continue
+        got, cells = out.get_column(f.name), text.get_column(f.name)
+        left = cells.is_not_null() & got.is_null()  # not read by the fast path
+        if left.any():
+            slow = text.filter(left).select(fieldtypes.parse(f, pl.col(f.name))).to_series()
+            out = out.with_columns(got.scatter(left.arg_true(), slow.cast(got.dtype)))
+    return out.select(pl.col(f.name).cast(dtypes(f)[0]) for f in schema.fields)
 
 
 def arrow_schema(schema: Schema) -> pa.Schema:
