@@ -69,10 +69,11 @@ def write(path: Path, tables: list[tuple[str, Schema, pl.DataFrame]]) -> None:
     header names the SQLite that wrote it, and a released version must rebuild to its
     ledger's bytes (``publish --check``). The rows reach it without a Python value per
     cell: ADBC's bulk ingest (its own SQLite, binding each Arrow column in C) loads them
-    into a scratch database, from which ``INSERT … SELECT … ORDER BY rowid`` copies them
-    in order: the same rows inserted one by one in the same order as ``executemany`` would,
-    so the same bytes (the ORDER BY keeps SQLite from copying whole b-trees instead, its
-    transfer optimisation), in about two thirds of the CPU, and with the GIL released.
+    into a scratch database, from which ``INSERT … SELECT … ORDER BY rowid`` copies them:
+    the same rows inserted one by one in the same order as ``executemany`` would, so the
+    same bytes (``tests/test_build.py`` compares the two), in about two thirds of the CPU
+    and with the GIL released. (The ORDER BY also rules out SQLite's transfer optimisation,
+    which copies whole b-trees between tables of the same shape.)
     """
     with temp_folder(Path(tempfile.gettempdir()), "factpack-sqlite-") as scratch:
         staged = scratch / "rows.sqlite"
