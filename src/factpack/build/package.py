@@ -154,22 +154,24 @@ def write_version(pkg: LoadedPackage, report: Report, dataset_dir: Path, dest: P
     ``Check``) and raises its error, if any."""
     (dest / "data").mkdir()
     tables = sorted_tables(pkg, report)
+    for result in report.tables.values():  # sorted copies made: layer 4 reads the files,
+        result.raw = result.canon = None    # not these (~0.5 GB of text at 1 M rows)
     typed_tables = [(r.name, r.schema, tables[r.name][1]) for r in pkg.resources]
     database = pool.submit(sqlite.write, dest / f"{pkg.name}.sqlite", typed_tables)
     del typed_tables  # the thread holds them until they are written
+    counts = {name: t.height for name, (t, _) in tables.items()}
     for res in pkg.resources:
-        text, typed = tables[res.name]
+        text, typed = tables.pop(res.name)
         write_csv(text, dest / "data" / f"{res.name}.csv")
         parquet.write(typed, res.schema, dest / "data" / f"{res.name}.parquet")
+        del text, typed  # written: only the database's thread still holds the typed frame
     desc = package_descriptor(pkg, resource_descriptors(pkg, dest))
     (dest / "datapackage.json").write_text(dump_json(desc), encoding="utf-8")
-    counts = {name: t.height for name, (t, _) in tables.items()}
     readme = codebook.render(desc, counts)
     (dest / "README.md").write_text(readme, encoding="utf-8")
     changelog = dataset_dir / "CHANGELOG.md"
     if changelog.is_file():
         shutil.copyfile(changelog, dest / "CHANGELOG.md")
-    del tables, text, typed  # written: only the database's thread still holds typed frames
 
     def write_database() -> None:
         try:
@@ -224,8 +226,6 @@ def build_validated(pkg: LoadedPackage, report: Report, dataset_dir: Path, out: 
             staged.mkdir()
             with ThreadPoolExecutor(1) as pool:  # (left when the database is written)
                 write_database = write_version(pkg, report, dataset_dir, staged, pool)
-                for result in report.tables.values():  # written: layer 4 reads the files,
-                    result.raw = result.canon = None    # not these (~0.5 GB of text at 1 M)
                 problems = check(staged, alongside=write_database)
                 write_database()  # written (a ``check`` that does not wait still raises its error)
             if problems:

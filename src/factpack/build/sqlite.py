@@ -116,7 +116,7 @@ def ingest(path: Path, tables: list[tuple[str, Schema, pl.DataFrame]]) -> None:
 
     try:
         with _adbc(str(path)) as con:
-            for pragma in ("journal_mode=OFF", "synchronous=OFF", f"cache_size=-{CACHE_KIB}"):
+            for pragma in ("journal_mode=OFF", "synchronous=OFF"):  # a scratch file: no journal
                 _run(con, f"PRAGMA {pragma}")
             for name, _, frame in tables:
                 with adbc.AdbcStatement(con) as st:
