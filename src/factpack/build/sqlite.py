@@ -8,7 +8,6 @@ statements run in the same order, so the same rows give the same bytes.
 from __future__ import annotations
 
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -76,7 +75,8 @@ def write(path: Path, tables: list[tuple[str, Schema, pl.DataFrame]]) -> None:
     and with the GIL released. (The ORDER BY also rules out SQLite's transfer optimisation,
     which copies whole b-trees between tables of the same shape.)
     """
-    with temp_folder(Path(tempfile.gettempdir()), "factpack-sqlite-") as scratch:
+    # beside the database: its file system has room, and a killed build's goes with its staging
+    with temp_folder(path.parent, f".{path.name}-rows-") as scratch:
         staged = scratch / "rows.sqlite"
         ingest(staged, tables)
         con = sqlite3.connect(path, isolation_level=None)
