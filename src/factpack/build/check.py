@@ -186,9 +186,9 @@ def check_built(folder: Path, parallel_min_bytes: int = PARALLEL_MIN_BYTES,
     ``alongside`` (the build's last write, the SQLite database, which frictionless-py never
     reads: a callable that writes it or waits for it) runs first, in a thread, and the
     database is checked there as soon as it is written (:func:`database_problems`): SQLite
-    lets go of the GIL. frictionless-py is pure
-    Python, one core: when the package's data holds at least ``parallel_min_bytes``, its
-    runs go to a worker process while this process does its own checks.
+    lets go of the GIL. frictionless-py is pure Python, one core: when the package's data
+    holds at least ``parallel_min_bytes``, its runs go to a worker process while this
+    process does its own checks.
     """
     with ThreadPoolExecutor(1) as pool, \
             temp_folder(Path(tempfile.gettempdir()), "factpack-layer4-") as scratch:
