@@ -499,6 +499,12 @@ def bench_build(size: int, runs: int, seed: int) -> dict:
     case["floor"]["command"] = "polars.read_csv(statements.csv).write_parquet(…, zstd)"
     case["build"]["command"] = "factpack.build.build_dataset(datasets/bench, …)"
     case["build_over_floor"] = case["build"]["median_seconds"] / case["floor"]["median_seconds"]
+    # what layer 4 chose for each resource (the build log's "layer 4: …" lines, last run)
+    log = Path(str(out / "build.log") + ".err")
+    case["layer4"] = [line for line in log.read_text(errors="replace").splitlines()
+                      if line.startswith("layer 4:")] if log.is_file() else []
+    for line in case["layer4"]:
+        print(f"    {line}", flush=True)
     return case
 
 

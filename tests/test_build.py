@@ -213,6 +213,72 @@ def test_sqlite_declares_keys(built: Path, descriptor: dict) -> None:
         con.close()
 
 
+def executemany_write(path: Path, tables: list) -> None:
+    """The database as sqlite.write wrote it before (issue 15): the same statements, each row
+    inserted by ``executemany`` from Python values. Its bytes are what released versions hold."""
+    from factpack.build import sqlite as sq
+
+    con = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=DELETE", "page_size=4096", "foreign_keys=ON"):
+        con.execute(f"PRAGMA {pragma}")
+    con.execute("BEGIN")
+    con.execute("PRAGMA defer_foreign_keys=ON")
+    for name, schema, frame in tables:
+        con.execute(sq.create_table(name, schema))
+        frame = frame.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"))
+        con.executemany(f"INSERT INTO {sq.quote(name)} VALUES ({', '.join('?' * frame.width)})",
+                        zip(*(c.to_list() for c in frame.iter_columns())))
+    con.execute("COMMIT")
+    con.close()
+
+
+def test_sqlite_bulk_copy_writes_the_bytes_executemany_writes(tmp_path: Path) -> None:
+    # sqlite.write loads the rows through ADBC into a scratch database and copies them with
+    # INSERT … SELECT: the file must be the one executemany over Python values gives (a
+    # released version rebuilds to its ledger's bytes), for every kind of value.
+    from factpack.build import sqlite as sq
+    from factpack.spec.models import Schema
+
+    floats = [0.0, -0.0, float("nan"), float("inf"), float("-inf"), 5e-324, 1e308, 0.1,
+              2.0 ** 53, -(2.0 ** 63), None]
+    texts = ["", "Zürich", "日本語", 'quote"d', "new\nline", "nul\x00byte", None, "x" * 5000]
+    n = 3000
+    frame = pl.DataFrame({
+        "id": [f"k{i:05d}" for i in range(n)],
+        "parent": [None if i % 7 == 0 else f"k{(i * 7919) % n:05d}" for i in range(n)],
+        "amount": [floats[i % len(floats)] if i < 100 else i * 1.37 - 999.5 for i in range(n)],
+        "count": [[0, -1, 2**63 - 1, -2**63, None][i % 5] if i < 100 else i * 31 for i in range(n)],
+        "flag": [None if i % 5 == 0 else bool(i % 2) for i in range(n)],
+        "day": [None if i % 9 == 0 else f"{1900 + i % 200}-0{1 + i % 9}-1{i % 10}"
+                for i in range(n)],
+        "note": [texts[i % len(texts)] for i in range(n)],
+    }, schema={"id": pl.String, "parent": pl.String, "amount": pl.Float64, "count": pl.Int64,
+               "flag": pl.Boolean, "day": pl.String, "note": pl.String}
+    ).with_columns(pl.col("day").str.to_date())
+    schema = Schema.model_validate({"fields": [
+        {"name": "id", "type": "string"}, {"name": "parent", "type": "string"},
+        {"name": "amount", "type": "number"}, {"name": "count", "type": "integer"},
+        {"name": "flag", "type": "boolean"}, {"name": "day", "type": "date"},
+        {"name": "note", "type": "string", "title": "A note"}],
+        "primaryKey": ["id"],
+        "foreignKeys": [{"fields": ["parent"], "reference": {"resource": "", "fields": ["id"]}}]})
+    keyed = Schema.model_validate({"fields": [{"name": "n", "type": "integer"},
+                                              {"name": "ref", "type": "string"}],
+                                   "primaryKey": ["n"], "foreignKeys": [
+        {"fields": ["ref"], "reference": {"resource": "edge", "fields": ["id"]}}]})
+    by_int = pl.DataFrame({"n": list(range(n, 0, -1)), "ref": [f"k{i:05d}" for i in range(n)]})
+    plain = Schema.model_validate({"fields": [{"name": "n", "type": "integer"},
+                                              {"name": "ref", "type": "string",
+                                               "constraints": {"unique": True}}],
+                                   "primaryKey": ["ref"]})  # no foreign key
+    tables = [("edge", schema, frame), ("keyed", keyed, by_int), ("empty", keyed, by_int[:0]),
+              ("plain", plain, by_int)]
+    sq.write(tmp_path / "bulk.sqlite", tables)
+    executemany_write(tmp_path / "rows.sqlite", tables)
+    assert (tmp_path / "bulk.sqlite").read_bytes() == (tmp_path / "rows.sqlite").read_bytes()
+    assert sq.verify(tmp_path / "bulk.sqlite", {}) == []
+
+
 # ---------------------------------------------------------------- README codebook
 
 
@@ -575,6 +641,35 @@ def test_layer4_samples_a_large_csv_and_validates_every_row_with_factpack(
     assert not any(row == 3 for _, row, _ in theirs)
     ours = {(e.resource, e.row, e.code) for e in errors if e.message.startswith("factpack")}
     assert {("visits", 3, "type-error"), ("visits", 5, "type-error")} <= ours
+
+
+def test_layer4_sample_is_sized_by_its_byte_budget(built: Path, tmp_path: Path,
+                                                  monkeypatch) -> None:
+    # A CSV over the budget gets about SAMPLE_BYTES' worth of its rows (by its mean row size),
+    # the first and the last always among them.
+    size = (built / "data" / "places.csv").stat().st_size
+    rows = pl.read_csv(built / "data" / "places.csv", infer_schema=False).height
+    monkeypatch.setattr(check, "SAMPLE_BYTES", size // 2)
+    plan = check.frictionless_jobs(built, 0, tmp_path / "sample")
+    kept = plan.rows["places"]
+    assert len(kept) <= rows // 2 + 2 and kept[0] == 0 and kept[-1] == rows - 1
+    assert any(line.startswith("layer 4: places (0 MiB): frictionless-py on a sample of "
+                               f"{len(kept)} rows") for line in plan.log)
+    sample = pl.read_csv(tmp_path / "sample" / "data" / "places.csv", infer_schema=False)
+    whole = pl.read_csv(built / "data" / "places.csv", infer_schema=False)
+    assert sample.equals(whole[kept])
+
+
+def test_layer4_catches_a_changed_csv_when_it_samples(built: Path, tmp_path: Path) -> None:
+    # With a CSV sampled, verify_package leaves the CSVs' hashes to factpack's validator,
+    # which reads every row: a changed byte outside the sample is still caught.
+    folder = tampered(built, tmp_path)
+    target = folder / "data" / "places.csv"
+    target.write_text(target.read_text(encoding="utf-8").replace("Zürich", "Zurich"),
+                      encoding="utf-8")
+    errors = check.check_built(folder, check.PARALLEL_MIN_BYTES, 0)
+    ours = {(e.code, e.resource) for e in errors if e.message.startswith("factpack")}
+    assert ("hash-count", "places") in ours
 
 
 # ---------------------------------------------------------------- CSV round trip

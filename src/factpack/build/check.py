@@ -1,21 +1,27 @@
 """Layer 4: the built package re-checked by frictionless-py, and by factpack where it looks away.
 
-Proportionate to the package (frictionless-py reads ~15 000 rows a second on one core):
+Proportionate to the package: frictionless-py gets a budget per resource that it reads in
+a second or two (~0.5–1 MiB of CSV a second on one core; ~2 000 Parquet rows, after ~1 s
+importing pandas for them), and reads every row where the resource fits in it:
 
 - a CSV resource of up to :data:`FULL_CHECK_BYTES`: frictionless-py reads every row;
-- a larger one: frictionless-py reads a deterministic sample of :data:`SAMPLE_ROWS` rows
-  (chosen by a generator seeded with the file's sha256, so a rebuild checks the same
-  rows), and factpack's own validator, checked against frictionless-py by the
-  conformance and differential corpora, reads every row of the built package's CSVs;
-- a Parquet twin: frictionless-py reads its first :data:`PARQUET_SAMPLE_ROWS` rows (its
-  Parquet reader costs ~0.4 ms a row), and factpack proves every twin row equal to the CSV
-  row (:func:`factpack.build.parquet.verify_package`). A longer twin is cut to those rows
+- a larger one: frictionless-py reads a deterministic sample of about
+  :data:`SAMPLE_BYTES` of its rows (chosen by a generator seeded with the file's sha256,
+  so a rebuild checks the same rows), and factpack's own validator, checked against
+  frictionless-py by the conformance and differential corpora, reads every row of the
+  built package's CSVs;
+- a Parquet twin: frictionless-py reads its first :data:`PARQUET_SAMPLE_ROWS` rows, and
+  factpack proves every twin row equal to the CSV row
+  (:func:`factpack.build.parquet.verify_package`). A longer twin is cut to those rows
   (a copy, same Arrow schema and writer options) in the sample package: frictionless-py
   reads a Parquet file whole into pandas whatever ``limit_rows`` says, so a 1 M-row twin
   otherwise costs it ~100 s.
 
 Each decision is printed on stderr (the build log). In a large package the frictionless-py
-runs go to two worker processes while this one does its own checks.
+runs go to a worker process while this one checks the SQLite database and does its own
+checks. The trade-off (README, "Build"): on a large CSV, a fault that only frictionless-py
+would see is caught only if it falls in the sample; one factpack's validator sees is caught
+in every row.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,16 +45,13 @@ import pyarrow.parquet as pq
 from ..core.atomic import temp_folder
 from ..core.errors import Code, ErrorRecord
 from . import parquet, sqlite
+from .reference import WORKER, Job, frictionless_errors
 
-PARQUET_SAMPLE_ROWS = 10_000  # frictionless-py's rows per Parquet twin, see frictionless_jobs
-FULL_CHECK_BYTES = 8 << 20  # a CSV up to this size: frictionless-py reads it all (~5–10 s)
-SAMPLE_ROWS = 20_000  # frictionless-py's rows of a larger CSV (~1–2 s), plus the first and last
-PARALLEL_MIN_BYTES = 20 << 20  # less data: starting two worker processes (~1 s) costs more
-# The worker's entry point: this module's worker(), run in a fresh interpreter.
-WORKER = "import sys; from factpack.build.check import worker; worker(sys.argv[1])"
-
-# (descriptor, resource name or None for all, row limit or None)
-Job = tuple[str, str | None, int | None]
+# frictionless-py's budget per resource, ~1–2 s of one core each (see the module docstring)
+PARQUET_SAMPLE_ROWS = 1_000  # rows per Parquet twin (its Parquet reader: ~0.5 ms a row)
+FULL_CHECK_BYTES = 2 << 20  # a CSV up to this size: frictionless-py reads it all
+SAMPLE_BYTES = 1 << 20  # a larger CSV: a sample of about this many bytes' rows
+PARALLEL_MIN_BYTES = 20 << 20  # less data: starting a worker process (~1 s) costs more
 
 
 @dataclass
@@ -59,31 +62,6 @@ class Plan:
     log: list[str] = field(default_factory=list)  # one line per decision, for the build log
     rows: dict[str, list[int]] = field(default_factory=dict)  # sampled resource -> its rows
     sampled: bool = False
-
-
-def frictionless_errors(descriptor: str | Path, name: str | None = None,
-                        limit_rows: int | None = None) -> list[ErrorRecord]:
-    """The reference tool's verdict on a built package (or one of its resources, or the
-    first ``limit_rows`` rows of it), as error records: ``frictionless validate
-    datapackage.json [--resource-name NAME] [--limit-rows N]``."""
-    import frictionless
-
-    descriptor = Path(descriptor)
-    try:
-        result = frictionless.validate(str(descriptor), name=name, limit_rows=limit_rows)
-    except frictionless.FrictionlessException as exc:
-        return [ErrorRecord(code=Code.PACKAGE, path=descriptor.name,
-                            message=f"frictionless: {exc}")]
-    out = [ErrorRecord(code=e.type, path=descriptor.name, message=f"frictionless: {e.message}")
-           for e in result.errors]
-    for task in result.tasks:
-        for e in task.errors:
-            out.append(ErrorRecord(
-                code=e.type, resource=task.name, path=task.place,
-                row=getattr(e, "row_number", None), field=getattr(e, "field_name", None),
-                value=None if getattr(e, "cell", None) is None else str(e.cell),
-                message=f"frictionless: {e.message}"))
-    return out
 
 
 def frictionless_jobs(folder: Path, full_max_bytes: int = FULL_CHECK_BYTES,
@@ -122,9 +100,9 @@ def frictionless_jobs(folder: Path, full_max_bytes: int = FULL_CHECK_BYTES,
         where = str(sample_dir / "datapackage.json") if sampled else descriptor
         if r.get("format") == "parquet":
             plan.jobs.append((where, name, PARQUET_SAMPLE_ROWS))
-            plan.log.append(f"layer 4: {name}: frictionless-py on its first "
-                            f"{PARQUET_SAMPLE_ROWS:,} rows; factpack compares every row "
-                            "with its CSV twin")
+            rows = f"its first {PARQUET_SAMPLE_ROWS:,} rows" if name in cut else "every row"
+            plan.log.append(f"layer 4: {name}: frictionless-py on {rows}; factpack compares "
+                            "every row with its CSV twin")
         elif name in big:
             plan.jobs.append((where, name, None))
             plan.log.append(f"layer 4: {name} ({size / 2**20:.0f} MiB): frictionless-py on a "
@@ -137,11 +115,9 @@ def frictionless_jobs(folder: Path, full_max_bytes: int = FULL_CHECK_BYTES,
     return plan
 
 
-def sample_rows(n: int, seed: str, k: int | None = None) -> list[int]:
-    """``k`` (:data:`SAMPLE_ROWS`) of the data rows ``0…n-1``, sorted, always with the first
-    and the last: the same for the same ``seed`` (the file's hash), so a rebuild checks the
-    same rows."""
-    k = SAMPLE_ROWS if k is None else k
+def sample_rows(n: int, seed: str, k: int) -> list[int]:
+    """``k`` of the data rows ``0…n-1``, sorted, always with the first and the last: the
+    same for the same ``seed`` (the file's hash), so a rebuild checks the same rows."""
     chosen = set(random.Random(seed).sample(range(n), min(k, n))) | ({0, n - 1} if n else set())
     return sorted(chosen)
 
@@ -171,7 +147,9 @@ def write_sample(folder: Path, desc: dict, big: set[str], cut: set[str],
         r = dict(r)
         if r["name"] in big:
             text = pl.read_csv(src, infer_schema=False)  # every cell as written
-            rows = sample_rows(text.height, r.get("hash", r["name"]))
+            # SAMPLE_BYTES' worth of rows, by the file's mean row size
+            k = max(1, text.height * SAMPLE_BYTES // max(1, src.stat().st_size))
+            rows = sample_rows(text.height, r.get("hash", r["name"]), k)
             text[rows].write_csv(dst)
             kept[r["name"]] = rows
         elif r["name"] in cut:
@@ -205,30 +183,34 @@ def check_built(folder: Path, parallel_min_bytes: int = PARALLEL_MIN_BYTES,
     factpack's own checks of the Parquet files (hash, types, rows against the CSV) and of
     the SQLite database; where a CSV was sampled, factpack's validator on every row.
 
-    frictionless-py is pure Python, one core per run. When the package's data holds at
-    least ``parallel_min_bytes``, its runs go to two worker processes (the largest file in
-    one, the rest in the other) while this process does its own checks. ``alongside``
-    (the build's last write, the SQLite database, which frictionless-py never reads) runs
-    with factpack's own checks (:func:`own_checks`), so while the workers run.
+    ``alongside`` (the build's last write, the SQLite database, which frictionless-py never
+    reads: a callable that writes it or waits for it) runs first, in a thread, and the
+    database is checked there as soon as it is written (:func:`database_problems`): SQLite
+    lets go of the GIL. frictionless-py is pure Python, one core: when the package's data
+    holds at least ``parallel_min_bytes``, its runs go to a worker process while this
+    process does its own checks.
     """
-    # the sample files; one a killed build left is removed by the next (core.atomic)
-    with temp_folder(Path(tempfile.gettempdir()), "factpack-layer4-") as scratch:
-        plan = frictionless_jobs(folder, full_max_bytes, scratch / "sample")
-        for line in plan.log:
-            print(line, file=sys.stderr)
-        jobs = plan.jobs
-        size = sum(p.stat().st_size for p in (folder / "data").glob("*") if p.is_file())
-        if size < parallel_min_bytes:
-            theirs = [e for job in jobs for e in frictionless_errors(*job)]
-            ours = own_checks(folder, plan.sampled, alongside)
-        else:
-            workers = [start_worker(part) for part in (jobs[:1], jobs[1:]) if part]
-            try:
-                ours = own_checks(folder, plan.sampled, alongside)
-                theirs = [e for w in workers for e in worker_errors(w, folder)]
-            finally:  # e.g. interrupted: no run is left behind
-                for w in workers:
-                    w.kill()
+    with ThreadPoolExecutor(1) as pool, \
+            temp_folder(Path(tempfile.gettempdir()), "factpack-layer4-") as scratch:
+        # (the sample files; a folder a killed build left is removed by the next)
+        db = pool.submit(database_check, folder, alongside)
+        try:
+            plan = frictionless_jobs(folder, full_max_bytes, scratch / "sample")
+            for line in plan.log:
+                print(line, file=sys.stderr)
+            size = sum(p.stat().st_size for p in (folder / "data").glob("*") if p.is_file())
+            if size < parallel_min_bytes:
+                theirs = [e for job in plan.jobs for e in frictionless_errors(*job)]
+                ours = own_checks(folder, plan.sampled, db)
+            else:
+                proc = start_worker(plan.jobs)
+                try:
+                    ours = own_checks(folder, plan.sampled, db)
+                    theirs = worker_errors(proc)
+                finally:  # e.g. interrupted: no run is left behind
+                    proc.kill()
+        finally:
+            db.cancel()  # not started yet (an error above): the database is not written
     theirs = [in_the_package(e, plan.rows) for e in theirs]
     return list(dict.fromkeys(theirs + ours))  # each run reports the package's own errors
 
@@ -242,7 +224,7 @@ def in_the_package(error: ErrorRecord, rows: dict[str, list[int]]) -> ErrorRecor
 
 
 def start_worker(jobs: list[Job]) -> subprocess.Popen:
-    """A process that runs :func:`frictionless_errors` for each job (see :func:`worker`).
+    """A process that runs :func:`factpack.build.reference.frictionless_errors` for each job.
 
     A fresh interpreter rather than multiprocessing: no forked polars thread pool, and
     no re-run of the ``__main__`` module that started the build.
@@ -251,14 +233,7 @@ def start_worker(jobs: list[Job]) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def worker(jobs: str) -> None:
-    """Print the error records of each job's frictionless-py run, one JSON line each."""
-    for descriptor, name, limit in json.loads(jobs):
-        for e in frictionless_errors(descriptor, name, limit):
-            print(e.model_dump_json())
-
-
-def worker_errors(proc: subprocess.Popen, folder: Path) -> list[ErrorRecord]:
+def worker_errors(proc: subprocess.Popen) -> list[ErrorRecord]:
     out, err = proc.communicate()
     if proc.returncode != 0:
         return [ErrorRecord(code=Code.PACKAGE, path="datapackage.json",
@@ -266,38 +241,38 @@ def worker_errors(proc: subprocess.Popen, folder: Path) -> list[ErrorRecord]:
     return [ErrorRecord.model_validate_json(line) for line in out.splitlines()]
 
 
+def database_check(folder: Path, write: Callable[[], None] | None = None) -> list[ErrorRecord]:
+    """The database written by ``write`` if given (an error it raises is raised), then
+    :func:`database_problems`."""
+    if write is not None:
+        write()
+    return database_problems(folder)
+
+
 def own_checks(folder: Path, every_row: bool = False,
-               alongside: Callable[[], None] | None = None) -> list[ErrorRecord]:
+               database: Future[list[ErrorRecord]] | None = None) -> list[ErrorRecord]:
     """factpack's check of what frictionless-py skips (:func:`parquet.verify_package`),
-    and of the SQLite database, written first by ``alongside`` if given; with ``every_row``
-    (a CSV was sampled), also factpack's validator on every row of the built package's CSV
-    files. Reported in that order of precedence.
-
-    The database is written and checked in a thread beside the other checks: SQLite (via
-    ADBC and sqlite3) and polars both let go of the GIL, so the two use both cores.
+    and of the SQLite database (``database``: its :func:`database_check` under way in a
+    thread; else it is run here); with ``every_row`` (a CSV was sampled), also factpack's
+    validator on every row of the built package's CSV files. Reported in that order of
+    precedence; the database's result is waited for (or its write error raised) in every
+    case.
     """
-    def database() -> list[ErrorRecord]:
-        if alongside is not None:
-            alongside()  # an error it raises (the database cannot be written) is raised below
-        return database_problems(folder)
+    errors: list[ErrorRecord] = []
+    if every_row:
+        from ..descriptors.load import load_target
+        from ..validation.run import validate_package
 
-    with ThreadPoolExecutor(1) as pool:
-        db = pool.submit(database)
-        if every_row:
-            from ..descriptors.load import load_target
-            from ..validation.run import validate_package
-
-            # The CSV resources only: verify_package compares every Parquet row with them.
-            pkg = load_target(folder / "datapackage.json", folder)
-            pkg.resources = [r for r in pkg.resources if r.format != "parquet"]
-            report = validate_package(pkg)
-            if not report.valid:
-                db.result()  # the database is written (or its error raised) all the same
-                return [e.model_copy(update={"message": f"factpack: {e.message}"})
-                        for e in report.records(1000)]
-        errors = parquet.verify_package(folder)
-        database_errors = db.result()
-        return errors or database_errors
+        # The CSV resources only: verify_package compares every Parquet row with them.
+        pkg = load_target(folder / "datapackage.json", folder)
+        pkg.resources = [r for r in pkg.resources if r.format != "parquet"]
+        report = validate_package(pkg)
+        errors = [e.model_copy(update={"message": f"factpack: {e.message}"})
+                  for e in report.records(1000)]
+    if not errors:  # (the validator has checked each CSV's hash and size)
+        errors = parquet.verify_package(folder, csv_hashes=not every_row)
+    database_errors = database.result() if database is not None else database_problems(folder)
+    return errors or database_errors
 
 
 def database_problems(folder: Path) -> list[ErrorRecord]:

@@ -1,8 +1,8 @@
 """``factpack build``: validate a dataset, then write its immutable, reproducible package.
 
 Flow: layers 1–3 (release rules on) → typed tables → every file written into a
-temporary folder next to the target (the SQLite database while layer 4's
-frictionless-py workers run) → layer 4 (:mod:`factpack.build.check`) → the zip →
+temporary folder next to the target (the SQLite database in a thread beside the
+others and the start of layer 4) → layer 4 (:mod:`factpack.build.check`) → the zip →
 renamed into place (:mod:`factpack.build.output`). An invalid dataset or a failed check
 writes nothing and leaves an earlier build as it was.
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,8 @@ from .parquet import file_hash
 PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 
-# Layer 4 on a staged version folder; the callable, the last write (the SQLite database),
-# runs inside it, so that it overlaps frictionless-py's worker processes.
+# Layer 4 on a staged version folder; the callable waits for the last write (the SQLite
+# database, begun before the other files) and is called inside it, beside its other checks.
 Check = Callable[..., list[ErrorRecord]]
 
 
@@ -145,34 +146,39 @@ def resource_descriptors(pkg: LoadedPackage, folder: Path) -> list[dict[str, Any
 # ---------------------------------------------------------------- files
 
 
-def write_version(pkg: LoadedPackage, report: Report, dataset_dir: Path,
-                  dest: Path) -> Callable[[], None]:
-    """Every file of ``<version>/`` into ``dest`` (an empty folder) but the SQLite database,
-    which nothing else depends on: returned as a callable that writes it (see ``Check``)."""
+def write_version(pkg: LoadedPackage, report: Report, dataset_dir: Path, dest: Path,
+                  pool: ThreadPoolExecutor) -> Callable[[], None]:
+    """Every file of ``<version>/`` into ``dest`` (an empty folder). The SQLite database,
+    which no other file depends on, is written in a ``pool`` thread (SQLite and ADBC let go
+    of the GIL) while this one writes the rest; the callable returned waits for it (see
+    ``Check``) and raises its error, if any."""
     (dest / "data").mkdir()
     tables = sorted_tables(pkg, report)
+    for result in report.tables.values():  # sorted copies made: layer 4 reads the files,
+        result.raw = result.canon = None    # not these (~0.5 GB of text at 1 M rows)
+    typed_tables = [(r.name, r.schema, tables[r.name][1]) for r in pkg.resources]
+    database = pool.submit(sqlite.write, dest / f"{pkg.name}.sqlite", typed_tables)
+    del typed_tables  # the thread holds them until they are written
+    counts = {name: t.height for name, (t, _) in tables.items()}
     for res in pkg.resources:
-        text, typed = tables[res.name]
+        text, typed = tables.pop(res.name)
         write_csv(text, dest / "data" / f"{res.name}.csv")
         parquet.write(typed, res.schema, dest / "data" / f"{res.name}.parquet")
+        del text, typed  # written: only the database's thread still holds the typed frame
     desc = package_descriptor(pkg, resource_descriptors(pkg, dest))
     (dest / "datapackage.json").write_text(dump_json(desc), encoding="utf-8")
-    counts = {name: t.height for name, (t, _) in tables.items()}
     readme = codebook.render(desc, counts)
     (dest / "README.md").write_text(readme, encoding="utf-8")
     changelog = dataset_dir / "CHANGELOG.md"
     if changelog.is_file():
         shutil.copyfile(changelog, dest / "CHANGELOG.md")
-    typed_tables = [(r.name, r.schema, tables[r.name][1]) for r in pkg.resources]
-    del tables, text, typed  # the text frames: only the typed ones are needed for the database
 
     def write_database() -> None:
         try:
-            sqlite.write(dest / f"{pkg.name}.sqlite", typed_tables)
+            database.result()
         except sqlite.SQLiteError as exc:
             raise FactpackError(f"{pkg.descriptor_path}: cannot write the SQLite database: "
                                 f"{exc}") from exc
-        typed_tables.clear()  # written: not held through the rest of layer 4
 
     return write_database
 
@@ -218,10 +224,10 @@ def build_validated(pkg: LoadedPackage, report: Report, dataset_dir: Path, out: 
         with temp_folder(base, f".tmp-{meta.version}-") as tmp:
             staged = tmp / meta.version
             staged.mkdir()
-            write_database = write_version(pkg, report, dataset_dir, staged)
-            for result in report.tables.values():  # written: layer 4 reads the files, not
-                result.raw = result.canon = None    # these (~0.5 GB of text at 1 M rows)
-            problems = check(staged, alongside=write_database)
+            with ThreadPoolExecutor(1) as pool:  # (left when the database is written)
+                write_database = write_version(pkg, report, dataset_dir, staged, pool)
+                problems = check(staged, alongside=write_database)
+                write_database()  # written (a ``check`` that does not wait still raises its error)
             if problems:
                 raise BuildInvalid(Report(pkg, records_frame(problems)),
                                    f"{pkg.descriptor_path}: the built package failed its checks "

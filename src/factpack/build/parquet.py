@@ -79,14 +79,28 @@ def read_text(path: Path, schema: Schema) -> pl.DataFrame:
 
 
 def typed(text: pl.DataFrame, schema: Schema) -> pl.DataFrame:
-    """Text cells (missing values already null) typed from the schema, as Parquet will hold them."""
-    cols = []
+    """Text cells (missing values already null) typed from the schema, as Parquet will hold them.
+
+    Each field's full parse (:func:`fieldtypes.parse`), run only on the cells its type's
+    fast path (:func:`fieldtypes.fast`, right wherever it gives a value) leaves null: the
+    same values, for a fraction of the CPU on plain numbers.
+    """
+    natives = {f.name: fieldtypes.TYPES[f.type].native for f in schema.fields}
+    quick = {f.name: fieldtypes.fast(f, pl.col(f.name)) if natives[f.name] else None
+             for f in schema.fields}
+    out = text.select(
+        (quick[f.name] if quick[f.name] is not None
+         else fieldtypes.parse(f, pl.col(f.name)) if natives[f.name] else pl.col(f.name))
+        .alias(f.name) for f in schema.fields)
     for f in schema.fields:
-        dtype, _ = dtypes(f)
-        native = fieldtypes.TYPES[f.type].native
-        value = fieldtypes.parse(f, pl.col(f.name)) if native else pl.col(f.name)
-        cols.append(value.cast(dtype).alias(f.name))
-    return text.select(cols)
+        if quick[f.name] is None:
+            continue
+        got, cells = out.get_column(f.name), text.get_column(f.name)
+        left = cells.is_not_null() & got.is_null()  # not read by the fast path
+        if left.any():
+            slow = text.filter(left).select(fieldtypes.parse(f, pl.col(f.name))).to_series()
+            out = out.with_columns(got.scatter(left.arg_true(), slow.cast(got.dtype)))
+    return out.select(pl.col(f.name).cast(dtypes(f)[0]) for f in schema.fields)
 
 
 def arrow_schema(schema: Schema) -> pa.Schema:
@@ -127,10 +141,12 @@ def file_hash(path: Path) -> str:
     return "sha256:" + file_digest(path)[0]
 
 
-def verify_package(folder: Path) -> list[ErrorRecord]:
+def verify_package(folder: Path, csv_hashes: bool = True) -> list[ErrorRecord]:
     """factpack's check of a built package, covering what frictionless-py 5.21 skips.
 
-    For every resource: the file's ``hash`` (and ``bytes`` where declared). For
+    For every resource: the file's ``hash`` (and ``bytes`` where declared); without
+    ``csv_hashes``, for the Parquet resources only (factpack's validator has just checked
+    the others'). For
     every Parquet resource: its columns and Arrow types are those its Table Schema
     gives (see :func:`dtypes`), and its rows equal its CSV twin's, typed from the
     CSV's schema — value for value, in order.
@@ -157,22 +173,30 @@ def verify_package(folder: Path) -> list[ErrorRecord]:
             errors.append(ErrorRecord(code=Code.SOURCE, resource=name, path=rel,
                                       message=f"{rel}: the file is missing"))
             continue
-        if "bytes" in res and res["bytes"] != path.stat().st_size:
-            errors.append(ErrorRecord(
-                code=Code.BYTE_COUNT, resource=name, path=rel,
-                message=f"{rel}: {path.stat().st_size} bytes, but the descriptor says "
-                        f"{res['bytes']}"))
-        actual = file_hash(path)
-        if res.get("hash") is None and res.get("format") == "parquet":
-            errors.append(ErrorRecord(code=Code.HASH_COUNT, resource=name, path=rel,
-                                      message=f"{rel}: the descriptor declares no hash"))
-        elif res.get("hash") is not None and res["hash"] != actual:
-            errors.append(ErrorRecord(
-                code=Code.HASH_COUNT, resource=name, path=rel,
-                message=f"{rel}: sha256 is {actual.split(':', 1)[1]}, but the descriptor says "
-                        f"{res['hash']}: the file was changed after the build"))
+        if csv_hashes or res.get("format") == "parquet":
+            errors += _file_problems(path, res)
         if res.get("format") == "parquet":
             errors += _verify_parquet(folder, res, twins.get(rel))
+    return errors
+
+
+def _file_problems(path: Path, res: dict) -> list[ErrorRecord]:
+    """The file's size and sha256 against the resource's ``bytes`` and ``hash``."""
+    name, rel, size = res.get("name"), res.get("path"), path.stat().st_size
+    errors = []
+    if "bytes" in res and res["bytes"] != size:
+        errors.append(ErrorRecord(
+            code=Code.BYTE_COUNT, resource=name, path=rel,
+            message=f"{rel}: {size} bytes, but the descriptor says {res['bytes']}"))
+    actual = file_hash(path)
+    if res.get("hash") is None and res.get("format") == "parquet":
+        errors.append(ErrorRecord(code=Code.HASH_COUNT, resource=name, path=rel,
+                                  message=f"{rel}: the descriptor declares no hash"))
+    elif res.get("hash") is not None and res["hash"] != actual:
+        errors.append(ErrorRecord(
+            code=Code.HASH_COUNT, resource=name, path=rel,
+            message=f"{rel}: sha256 is {actual.split(':', 1)[1]}, but the descriptor says "
+                    f"{res['hash']}: the file was changed after the build"))
     return errors
 
 
