@@ -29,8 +29,19 @@ import pyarrow as pa
 
 from ...descriptors.load import LoadedResource
 from .integrity import utf8
-from .read import (CHUNK_BYTES, BlockTooSmall, Numbering, Ragged, batched, empty_is_missing,
-                   frames, open_reader, read_serial, straddles)
+from .read import (
+    CHUNK_BYTES,
+    BlockTooSmall,
+    Numbering,
+    Ragged,
+    batched,
+    empty_is_missing,
+    frames,
+    open_reader,
+    python_records,
+    read_serial,
+    straddles,
+)
 
 RANGE_BYTES = 1 << 25  # parsed by one worker at a time; memory grows with this x (AHEAD + 1)
 MIN_SPLIT_BYTES = 1 << 26  # smaller files are read in one pass
@@ -101,6 +112,7 @@ def read_ranges(res: LoadedResource, width: int, block_size: int,
                 yield from numbering.chunks(res, parts, ragged, names, native)
         finally:
             stop.set()
+            spans.close()  # its file
             for _, _, future in pending:
                 future.cancel()
 
@@ -188,18 +200,13 @@ def _record_start(res: LoadedResource, fh: io.BufferedReader, at: int, width: in
     ``width`` cells (Python's csv module), plus one: likely a record start."""
     fh.seek(at)
     window = fh.read(WINDOW)
-    d = res.dialect
     pos = window.find(b"\n")
     for _ in range(CANDIDATES):
         if pos < 0:
             return None
         text = window[pos + 1:].decode("utf-8", errors="replace")
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=d.delimiter,
-                            quotechar=d.quoteChar, doublequote=d.doubleQuote,
-                            skipinitialspace=d.skipInitialSpace,
-                            quoting=csv.QUOTE_MINIMAL if d.quoteChar else csv.QUOTE_NONE)
         try:
-            probe = list(itertools.islice(reader, PROBE))
+            probe = list(itertools.islice(python_records(text, res), PROBE))
         except csv.Error:
             probe = []
         if len(probe) == PROBE and all(len(r) == width for r in probe):

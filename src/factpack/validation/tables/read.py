@@ -28,12 +28,17 @@ READ_BLOCK = 1 << 20  # pyarrow's block: a record must fit in one (else read aga
 Ragged = list[tuple[int, list[str]]]  # (row number, cells) of the records of another width
 
 
-def _parse_text(text: str, res: LoadedResource) -> list[str]:
+def python_records(text: str, res: LoadedResource) -> Iterator[list[str]]:
+    """The records of ``text`` read by Python's csv module with the resource's dialect
+    (for what pyarrow does not read: the header sample, a ragged record, a probe)."""
     d = res.dialect
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=d.delimiter, quotechar=d.quoteChar,
-                           doublequote=d.doubleQuote, escapechar=d.escapeChar,
-                           skipinitialspace=d.skipInitialSpace))
-    return [c for r in rows for c in r] if rows else []
+    return csv.reader(io.StringIO(text, newline=""), delimiter=d.delimiter, quotechar=d.quoteChar,
+                      doublequote=d.doubleQuote, escapechar=d.escapeChar,
+                      skipinitialspace=d.skipInitialSpace)
+
+
+def _parse_text(text: str, res: LoadedResource) -> list[str]:
+    return [c for r in python_records(text, res) for c in r]
 
 
 class BlockTooSmall(Exception):

@@ -9,7 +9,6 @@ same checks apply to both.
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterable
 
 import polars as pl
@@ -21,7 +20,15 @@ from ...spec.models import Field, Schema
 from .integrity import check_encoding, is_encoding_error, quotes_paired, utf8
 from .labels import infer_schema
 from .ranges import read_ranges, splittable
-from .read import READ_BLOCK, Ragged, mark_last, missing_to_null, prefetch, read_chunks
+from .read import (
+    READ_BLOCK,
+    Ragged,
+    mark_last,
+    missing_to_null,
+    prefetch,
+    python_records,
+    read_chunks,
+)
 from .records import read_record_cells
 from .result import LINE, ROW, TableResult, single_error
 from .sniff import dialect_problem, sniffed
@@ -38,13 +45,9 @@ def _sample(res: LoadedResource, size: int = 100) -> list[list[str]]:
     with open(res.path, encoding=res.encoding, errors="replace", newline="") as fh:
         text = fh.read(1 << 20)
     text = text.removeprefix("\ufeff")
-    d = res.dialect
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=d.delimiter, quotechar=d.quoteChar,
-                        doublequote=d.doubleQuote, escapechar=d.escapeChar,
-                        skipinitialspace=d.skipInitialSpace)
     out = []
     try:
-        for record in reader:
+        for record in python_records(text, res):
             out.append(record)
             if len(out) >= size:
                 break
