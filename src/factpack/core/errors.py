@@ -55,7 +55,8 @@ class Code(StrEnum):
 class ErrorRecord(BaseModel):
     """One problem found in one place."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # built when the first record is made: a valid package makes none from this model
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     code: str
     message: str

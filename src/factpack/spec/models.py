@@ -258,18 +258,24 @@ class Package(Spec):
     resources: list[Resource]
 
 
+# The models below are only for a repository's own datasets: built when first used
+# (defer_build), so validating a package does not pay for them at start-up.
 class TitledContributor(Contributor):
+    model_config = ConfigDict(defer_build=True)
+
     title: str
 
 
 class TitledSource(Source):
+    model_config = ConfigDict(defer_build=True)
+
     title: str
 
 
 class DatasetMeta(Spec):
     """``datasets/<name>/dataset.yaml``: package metadata; resources name tables in ``schemas/``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     name: str = PydField(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     title: str

@@ -7,11 +7,9 @@ always exact. JSON is streamed (10 000 records at a time), so a million errors n
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import sys
-import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, TextIO
 
 from .run import Report
@@ -75,6 +73,7 @@ def _esc_prop(s: str) -> str:
 
 def _md(s: str) -> str:
     """Text for a Markdown table cell: no line break, no cell separator, no markup."""
+    import html  # here and in write_junit: only the forms that use them pay the import
     return html.escape(" ".join(s.split())).replace("|", "&#124;")
 
 
@@ -94,6 +93,8 @@ def write_junit(reports: list[Report], max_errors: int, out: TextIO | None = Non
     failure per listed error (at most ``max_errors`` per package), and one more failure for
     the errors of a resource left unlisted, so that no resource with errors reads as passed."""
     out = out or sys.stdout
+    import xml.etree.ElementTree as ET
+
     suites = ET.Element("testsuites", name="factpack validate")
     for report in reports:
         pkg, listed = report.package, report.errors.head(max_errors)

@@ -90,6 +90,8 @@ def _in(f: Field, v: pl.Expr, allowed: list, wide: bool = False) -> pl.Expr:
 
 def _integer_bound(f: Field, value: object) -> str | None:
     """An integer bound as plain text (read like a cell of the field), None if not one."""
+    if type(value) is int:  # a JSON integer reads as its own text in every number form
+        return str(value)
     return pl.select(numbers.wide_integer(f, pl.lit(fieldtypes.json_text(value)))).item()
 
 
