@@ -137,3 +137,17 @@ def test_output_cut_by_the_reader_is_not_an_error_message(tmp_path: Path) -> Non
                           shell=True, cwd=tmp_path, capture_output=True, text=True, check=False)
     assert done.stdout.count("\n") == 1 and "type-error" in done.stdout
     assert "Broken pipe" not in done.stderr and "internal error" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("given, seen", [(None, "1"), ("4", "4")])
+def test_the_command_line_keeps_openblas_from_spinning_threads(given, seen) -> None:
+    # numpy, where pyarrow loads it, would start OpenBLAS threads that compete for the cores
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    env["PYTHONPATH"] = str(Path(__file__).parents[1] / "src")
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    probe = ("import os, factpack.cli as cli; "
+             "cli.main = lambda: print(os.environ.get('OPENBLAS_NUM_THREADS')); cli.run()")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env=env, timeout=300, check=True)
+    assert done.stdout.strip() == seen

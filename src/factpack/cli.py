@@ -128,6 +128,10 @@ def run() -> None:
     pools, the frames still referenced) costs about 0.3 s, a seventh of validating a
     million rows. ``validate`` leaves nothing that needs it: no open or temporary files.
     """
+    # Where numpy is installed, pyarrow imports it, and numpy starts OpenBLAS's threads,
+    # which spin on every core for a while: about a tenth of the CPU of validating a
+    # million rows on two cores. No command does linear algebra. A value set is kept.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         main()
     except SystemExit as exc:
